@@ -1,0 +1,111 @@
+from django.contrib import admin
+
+from .models import Account, Contact, EngagementEvent, IntentSignal, Opportunity
+
+
+class ContactInline(admin.TabularInline):
+    model = Contact
+    fields = ["first_name", "last_name", "email", "title", "seniority", "buying_role"]
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Account)
+class AccountAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "domain",
+        "industry",
+        "employee_band",
+        "country",
+        "icp_tier",
+        "icp_score",
+        "lifecycle_stage",
+        "owner",
+        "updated_at",
+    ]
+    list_filter = ["icp_tier", "lifecycle_stage", "motion", "ownership_type", "employee_band", "in_market", "country"]
+    search_fields = ["name", "domain", "external_id", "industry"]
+    list_select_related = ["owner"]
+    raw_id_fields = ["parent", "owner"]
+    readonly_fields = [
+        "lifecycle_stage",
+        "motion",
+        "journey_stage",
+        "icp_score",
+        "icp_tier",
+        "engagement_score",
+        "in_market",
+        "open_pipeline",
+        "won_revenue",
+        "last_activity_at",
+        "buying_roles_covered",
+        "created_at",
+        "updated_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["name", "domain", "external_id", "source", "owner", "parent"]}),
+        (
+            "Firmographics",
+            {
+                "fields": [
+                    "industry",
+                    "employee_count",
+                    "employee_band",
+                    "annual_revenue",
+                    "currency",
+                    "country",
+                    "region",
+                    "state",
+                    "city",
+                    "ownership_type",
+                    "technologies",
+                ]
+            },
+        ),
+        ("Sales input and value", {"fields": ["strategic_value", "needs", "arr", "health_score", "extra"]}),
+        ("Computed by the pipeline", {"fields": readonly_fields}),
+    ]
+    inlines = [ContactInline]
+    show_full_result_count = False
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "email", "account", "title", "seniority", "buying_role", "department"]
+    list_filter = ["seniority", "buying_role", "department"]
+    search_fields = ["email", "first_name", "last_name", "title", "external_id", "account__name"]
+    list_select_related = ["account"]
+    raw_id_fields = ["account"]
+    show_full_result_count = False
+
+
+@admin.register(Opportunity)
+class OpportunityAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "account", "amount", "currency", "status", "type", "stage", "created_date", "closed_date"]
+    list_filter = ["status", "type", "currency"]
+    search_fields = ["name", "external_id", "account__name"]
+    list_select_related = ["account"]
+    raw_id_fields = ["account", "owner"]
+    date_hierarchy = "created_date"
+    show_full_result_count = False
+
+
+@admin.register(EngagementEvent)
+class EngagementEventAdmin(admin.ModelAdmin):
+    list_display = ["type", "theme", "account", "contact", "occurred_at"]
+    list_filter = ["type"]
+    search_fields = ["account__name", "theme", "external_id"]
+    list_select_related = ["account", "contact"]
+    raw_id_fields = ["account", "contact"]
+    show_full_result_count = False
+
+
+@admin.register(IntentSignal)
+class IntentSignalAdmin(admin.ModelAdmin):
+    list_display = ["topic", "score", "provider", "account", "observed_at"]
+    list_filter = ["provider"]
+    search_fields = ["topic", "account__name", "external_id"]
+    list_select_related = ["account"]
+    raw_id_fields = ["account"]
+    show_full_result_count = False

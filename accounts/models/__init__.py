@@ -1,0 +1,35 @@
+from .choices import (
+    BuyingRole,
+    Department,
+    EmployeeBand,
+    EventType,
+    IcpTier,
+    LifecycleStage,
+    Motion,
+    OpportunityStatus,
+    OpportunityType,
+    OwnershipType,
+    Seniority,
+    employee_band_for,
+)
+from .records import Account, Contact, EngagementEvent, IntentSignal, Opportunity
+
+__all__ = [
+    "Account",
+    "BuyingRole",
+    "Contact",
+    "Department",
+    "EmployeeBand",
+    "EngagementEvent",
+    "EventType",
+    "IcpTier",
+    "IntentSignal",
+    "LifecycleStage",
+    "Motion",
+    "Opportunity",
+    "OpportunityStatus",
+    "OpportunityType",
+    "OwnershipType",
+    "Seniority",
+    "employee_band_for",
+]
