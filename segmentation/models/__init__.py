@@ -1,0 +1,10 @@
+from .segments import Lens, ObjectType, Segment, SegmentMembership, SegmentStatus, SegmentVersion
+
+__all__ = [
+    "Lens",
+    "ObjectType",
+    "Segment",
+    "SegmentMembership",
+    "SegmentStatus",
+    "SegmentVersion",
+]

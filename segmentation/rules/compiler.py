@@ -1,0 +1,2 @@
+def compile_rule(rule, *, object_type="accounts", now=None):
+    raise NotImplementedError

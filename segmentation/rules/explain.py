@@ -1,0 +1,2 @@
+def explain_rule(rule, account, *, now):
+    raise NotImplementedError

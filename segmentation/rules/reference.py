@@ -1,0 +1,2 @@
+def evaluate_rule(rule, record, *, now):
+    raise NotImplementedError

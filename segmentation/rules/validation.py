@@ -1,0 +1,2 @@
+def validate_rule(rule, *, object_type="accounts"):
+    raise NotImplementedError
