@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PlaysConfig(AppConfig):
+    name = "plays"
+    verbose_name = "Plays and journeys"
