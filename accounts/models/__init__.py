@@ -12,6 +12,7 @@ from .choices import (
     Seniority,
     employee_band_for,
 )
+from .derived import DerivedAttributesStaging, EngagementSettings
 from .records import Account, Contact, EngagementEvent, IntentSignal, Opportunity
 
 __all__ = [
@@ -19,8 +20,10 @@ __all__ = [
     "BuyingRole",
     "Contact",
     "Department",
+    "DerivedAttributesStaging",
     "EmployeeBand",
     "EngagementEvent",
+    "EngagementSettings",
     "EventType",
     "IcpTier",
     "IntentSignal",

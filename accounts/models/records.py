@@ -117,6 +117,9 @@ class Account(SourcedRecord):
     buying_roles_covered = models.JSONField(
         default=list, blank=True, help_text="Buying roles with a known contact at the account."
     )
+    buying_roles_engaged = models.JSONField(
+        default=list, blank=True, help_text="Buying roles whose contact had an engagement event recently."
+    )
 
     class Meta:
         ordering = ["name", "id"]
