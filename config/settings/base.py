@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "accounts",
     "segmentation",
+    "integrations",
     "plays",
 ]
 
@@ -63,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "integrations.idempotency.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -128,9 +130,16 @@ MEDIA_ROOT = BASE_DIR / "media"
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "integrations.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["integrations.permissions.ApiAccessPermission"],
+    "DEFAULT_THROTTLE_CLASSES": ["integrations.throttling.ApiRateThrottle"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "accounts.api.pagination.KeysetPagination",
+    "PAGE_SIZE": 100,
+    "EXCEPTION_HANDLER": "integrations.errors.api_exception_handler",
 }
 
 SPECTACULAR_SETTINGS = {
@@ -172,6 +181,26 @@ CELERY_TASK_ROUTES = {
     "*.tasks.webhook_*": {"queue": "webhooks"},
 }
 CELERY_WORKER_QUEUES = ("default", "imports", "pipeline", "webhooks")
+
+# API: request limits, Idempotency-Key retention, webhooks and near-real-time
+# recompute of accounts written through the API.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Throttling counts requests here; with Redis every web process shares the counts.
+    "api": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "tierline-api"}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tierline-api"}
+    ),
+}
+API_THROTTLE_RATE = env_str("API_THROTTLE_RATE", "1200/min")
+IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24, minimum=24, maximum=24 * 30)
+IDEMPOTENCY_IN_FLIGHT_SECONDS = env_int("IDEMPOTENCY_IN_FLIGHT_SECONDS", 300, minimum=10)
+API_BULK_MAX_RECORDS = 1000
+API_NEAR_REAL_TIME_RECOMPUTE = env_bool("API_NEAR_REAL_TIME_RECOMPUTE", False)
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8, minimum=1, maximum=20)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1, maximum=60)
 
 # The nightly recompute runs at this hour and minute in TIME_ZONE.
 NIGHTLY_RECOMPUTE_HOUR = env_int("NIGHTLY_RECOMPUTE_HOUR", 2, minimum=0, maximum=23)

@@ -1,0 +1,261 @@
+"""Serializers of the records API, using the field names of the public contract."""
+
+import copy
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from rest_framework import serializers
+
+from accounts.domains import normalize_domain
+from accounts.models import Account, Contact, EngagementEvent, IntentSignal, Opportunity
+
+COUNTRY_CODE = RegexValidator(r"^[A-Z]{2}$", "Country must be an ISO 3166-1 alpha-2 code such as US or DE.")
+CURRENCY_CODE = RegexValidator(r"^[A-Z]{3}$", "Currency must be an ISO 4217 code such as USD or EUR.")
+EXTERNAL_ID_TAKEN = "Another record from this source already has this external id."
+MONEY_NOT_NEGATIVE = [MinValueValidator(0, "Amounts cannot be negative.")]
+
+# Columns the recompute pipeline writes; the API shows them but never writes them.
+ACCOUNT_DERIVED_FIELDS = [
+    "lifecycle_stage",
+    "motion",
+    "journey_stage",
+    "icp_score",
+    "icp_tier",
+    "engagement_score",
+    "in_market",
+    "open_pipeline",
+    "won_revenue",
+    "last_activity_at",
+]
+
+
+class UpperCaseCharField(serializers.CharField):
+    def to_internal_value(self, data):
+        return super().to_internal_value(data).upper()
+
+
+class RecordSerializer(serializers.ModelSerializer):
+    """Check the model's named constraints before saving, so a violation is a 400 on its field."""
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if self.instance is None:
+            candidate = self.Meta.model(**attrs)
+        else:
+            # A copy keeps the saved row's state, so unique checks exclude the row itself.
+            candidate = copy.copy(self.instance)
+            for name, value in attrs.items():
+                setattr(candidate, name, value)
+        try:
+            candidate.validate_constraints()
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(self.constraint_errors(error)) from None
+        return attrs
+
+    @staticmethod
+    def constraint_errors(error):
+        errors = {}
+        for field, messages in error.message_dict.items():
+            for message in messages:
+                key = "external_id" if message == EXTERNAL_ID_TAKEN else field
+                key = "non_field_errors" if key == NON_FIELD_ERRORS else key
+                errors.setdefault(key, []).append(message)
+        return errors
+
+
+class AccountSerializer(RecordSerializer):
+    owner = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=get_user_model().objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="User name of the account owner.",
+    )
+    parent = serializers.PrimaryKeyRelatedField(
+        queryset=Account.objects.all(), allow_null=True, required=False, help_text="Id of the parent account."
+    )
+    country = UpperCaseCharField(max_length=2, allow_blank=True, required=False, validators=[COUNTRY_CODE])
+    currency = UpperCaseCharField(max_length=3, required=False, validators=[CURRENCY_CODE])
+    technologies = serializers.ListField(child=serializers.CharField(max_length=128), required=False)
+    needs = serializers.ListField(child=serializers.CharField(max_length=255), required=False)
+    extra = serializers.DictField(required=False, help_text="Custom attributes, usable in rules.")
+
+    class Meta:
+        model = Account
+        fields = [
+            "id",
+            "external_id",
+            "source",
+            "name",
+            "domain",
+            "industry",
+            "employee_count",
+            "employee_band",
+            "annual_revenue",
+            "currency",
+            "country",
+            "region",
+            "state",
+            "city",
+            "ownership_type",
+            "technologies",
+            "strategic_value",
+            "needs",
+            "owner",
+            "parent",
+            "arr",
+            "health_score",
+            *ACCOUNT_DERIVED_FIELDS,
+            "extra",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ACCOUNT_DERIVED_FIELDS
+        extra_kwargs = {
+            "annual_revenue": {"validators": MONEY_NOT_NEGATIVE},
+            "arr": {"validators": MONEY_NOT_NEGATIVE},
+            "health_score": {"validators": [MaxValueValidator(100, "Health score must be from 0 to 100.")]},
+            "strategic_value": {
+                "validators": [
+                    MinValueValidator(1, "Strategic value must be from 1 to 5."),
+                    MaxValueValidator(5, "Strategic value must be from 1 to 5."),
+                ]
+            },
+        }
+
+    def validate_domain(self, value):
+        return normalize_domain(value)
+
+    def validate_parent(self, value):
+        if value is not None and self.instance is not None and value.pk == self.instance.pk:
+            raise serializers.ValidationError("An account cannot be its own parent.")
+        return value
+
+
+class AccountChildSerializer(RecordSerializer):
+    """A record that belongs to an account, named by `account` (id) or `account_external_id`.
+
+    Views annotate `account_external_id` on their querysets, so listing
+    records needs no query per row.
+    """
+
+    account = serializers.PrimaryKeyRelatedField(queryset=Account.objects.all(), required=False)
+    account_external_id = serializers.CharField(
+        required=False, allow_null=True, max_length=255, help_text="External id of the account, instead of its id."
+    )
+
+    def validate(self, attrs):
+        external_id = attrs.pop("account_external_id", None)
+        if "account" not in attrs and external_id:
+            matches = list(Account.objects.filter(external_id__iexact=external_id.strip())[:2])
+            if len(matches) != 1:
+                problem = "No account has" if not matches else "Several accounts have"
+                raise serializers.ValidationError(
+                    {"account_external_id": [f"{problem} the external id {external_id!r}: send the account id instead."]}
+                )
+            attrs["account"] = matches[0]
+        if self.instance is None and "account" not in attrs:
+            raise serializers.ValidationError({"account": ["Name the account by account or account_external_id."]})
+        return super().validate(attrs)
+
+    def to_representation(self, instance):
+        if not hasattr(instance, "account_external_id"):
+            instance.account_external_id = instance.account.external_id
+        return super().to_representation(instance)
+
+
+class ContactSerializer(AccountChildSerializer):
+    class Meta:
+        model = Contact
+        fields = [
+            "id",
+            "external_id",
+            "source",
+            "account",
+            "account_external_id",
+            "email",
+            "first_name",
+            "last_name",
+            "title",
+            "department",
+            "seniority",
+            "buying_role",
+            "persona",
+            "extra",
+            "created_at",
+            "updated_at",
+        ]
+
+    def validate_email(self, value):
+        return value.strip().lower()
+
+
+class OpportunitySerializer(AccountChildSerializer):
+    owner = serializers.SlugRelatedField(
+        slug_field="username", queryset=get_user_model().objects.all(), allow_null=True, required=False
+    )
+    currency = UpperCaseCharField(max_length=3, required=False, validators=[CURRENCY_CODE])
+
+    class Meta:
+        model = Opportunity
+        fields = [
+            "id",
+            "external_id",
+            "source",
+            "account",
+            "account_external_id",
+            "name",
+            "amount",
+            "currency",
+            "stage",
+            "status",
+            "type",
+            "created_date",
+            "closed_date",
+            "owner",
+            "extra",
+            "created_at",
+            "updated_at",
+        ]
+        extra_kwargs = {"amount": {"validators": MONEY_NOT_NEGATIVE}}
+
+
+class EngagementEventSerializer(AccountChildSerializer):
+    contact = serializers.PrimaryKeyRelatedField(queryset=Contact.objects.all(), allow_null=True, required=False)
+
+    class Meta:
+        model = EngagementEvent
+        fields = [
+            "id",
+            "external_id",
+            "source",
+            "account",
+            "account_external_id",
+            "contact",
+            "type",
+            "theme",
+            "occurred_at",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class IntentSignalSerializer(AccountChildSerializer):
+    class Meta:
+        model = IntentSignal
+        fields = [
+            "id",
+            "external_id",
+            "source",
+            "account",
+            "account_external_id",
+            "topic",
+            "score",
+            "provider",
+            "observed_at",
+            "created_at",
+            "updated_at",
+        ]
+        extra_kwargs = {"score": {"validators": [MaxValueValidator(100, "Intent score must be from 0 to 100.")]}}

@@ -1,0 +1,1 @@
+from tests.api.conftest import *  # noqa: F401,F403
