@@ -13,12 +13,14 @@ from .choices import (
     employee_band_for,
 )
 from .derived import DerivedAttributesStaging, EngagementSettings
-from .records import Account, Contact, EngagementEvent, IntentSignal, Opportunity
+from .imports import ImportKind, ImportRun, ImportStatus, Synonym, SynonymKind
+from .records import DEFAULT_SOURCE, Account, Contact, EngagementEvent, IntentSignal, Opportunity
 
 __all__ = [
     "Account",
     "BuyingRole",
     "Contact",
+    "DEFAULT_SOURCE",
     "Department",
     "DerivedAttributesStaging",
     "EmployeeBand",
@@ -26,6 +28,9 @@ __all__ = [
     "EngagementSettings",
     "EventType",
     "IcpTier",
+    "ImportKind",
+    "ImportRun",
+    "ImportStatus",
     "IntentSignal",
     "LifecycleStage",
     "Motion",
@@ -34,5 +39,7 @@ __all__ = [
     "OpportunityType",
     "OwnershipType",
     "Seniority",
+    "Synonym",
+    "SynonymKind",
     "employee_band_for",
 ]
