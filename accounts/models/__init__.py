@@ -1,3 +1,4 @@
+from .arr import ArrSnapshot
 from .choices import (
     BuyingRole,
     Department,
@@ -18,6 +19,7 @@ from .records import DEFAULT_SOURCE, Account, Contact, EngagementEvent, IntentSi
 
 __all__ = [
     "Account",
+    "ArrSnapshot",
     "BuyingRole",
     "Contact",
     "DEFAULT_SOURCE",
