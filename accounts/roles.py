@@ -1,10 +1,12 @@
-"""The four user roles, each a Django group created by a migration."""
+"""The user roles, each a Django group created by a migration."""
 
 ROLE_GROUPS = {
     "revops": "RevOps",
     "sales": "Sales",
     "marketing": "Marketing",
     "cs": "Customer Success",
+    # Created by the insights app's migrations: leaders read KPIs and verdicts.
+    "leader": "Leadership",
 }
 
 

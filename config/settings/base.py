@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "segmentation",
     "integrations",
     "plays",
+    "insights",
 ]
 
 MIDDLEWARE = [
@@ -205,6 +206,13 @@ WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1, maxi
 # The nightly recompute runs at this hour and minute in TIME_ZONE.
 NIGHTLY_RECOMPUTE_HOUR = env_int("NIGHTLY_RECOMPUTE_HOUR", 2, minimum=0, maximum=23)
 NIGHTLY_RECOMPUTE_MINUTE = env_int("NIGHTLY_RECOMPUTE_MINUTE", 0, minimum=0, maximum=59)
+
+# KPIs convert money into this ISO 4217 currency with the exchange rates in the
+# insights app; amounts in a currency without a rate are left out and reported.
+REPORTING_CURRENCY = env_str("REPORTING_CURRENCY", "USD")
+# Flow KPIs in the daily snapshot (pipeline created, win rate...) cover the
+# calendar days ending on the snapshot day.
+KPI_SNAPSHOT_WINDOW_DAYS = env_int("KPI_SNAPSHOT_WINDOW_DAYS", 90, minimum=1, maximum=3660)
 
 LOGGING = {
     "version": 1,
