@@ -8,13 +8,25 @@ enrolls.
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from accounts.models import Account, Opportunity, OpportunityStatus
 from segmentation.models import SegmentMembership
 from segmentation.rules import compile_rule
 
 from .models import OPEN_ENROLLMENT_STATUSES, Enrollment, EnrollmentStatus
+
+# Accounts that compete for the places of a capped play enter in this order.
+PRIORITY_ORDER = [F("icp_score").desc(nulls_last=True), F("id").asc()]
+
+
+def to_utc(moment: datetime.datetime) -> datetime.datetime:
+    """Return moment in UTC, so adding hours adds elapsed time.
+
+    Python adds a timedelta to a datetime in a zoneinfo zone on the wall
+    clock, which is an hour off across a daylight saving change.
+    """
+    return moment.astimezone(datetime.timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -102,7 +114,7 @@ def entry_candidates(play, criteria: PlayCriteria, *, now: datetime.datetime) ->
     else:
         # An exit at this very run blocks re-entry even with 0 days, so an
         # account never leaves and enters a play in the same recompute.
-        cutoff = now - datetime.timedelta(days=play.reentry_after_days)
+        cutoff = to_utc(now) - datetime.timedelta(days=play.reentry_after_days)
         past = enrollments.filter(status=EnrollmentStatus.EXITED).filter(
             Q(exited_at__gt=cutoff) | Q(exited_at__gte=now)
         )

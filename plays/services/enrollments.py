@@ -9,12 +9,20 @@ import datetime
 import logging
 
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import Account
 
-from ..criteria import PlayCriteria, entry_candidates, entry_condition, exit_stage_condition, won_deal_since_entry
+from ..criteria import (
+    PRIORITY_ORDER,
+    PlayCriteria,
+    entry_candidates,
+    entry_condition,
+    exit_stage_condition,
+    to_utc,
+    won_deal_since_entry,
+)
 from ..models import (
     OPEN_ENROLLMENT_STATUSES,
     ChangeKind,
@@ -31,10 +39,6 @@ from .changes import enrollment_changes_record
 from .slas import enrollment_slas_update
 
 logger = logging.getLogger(__name__)
-
-# Accounts that compete for the places of a capped play enter in this order.
-PRIORITY_ORDER = [F("icp_score").desc(nulls_last=True), F("id").asc()]
-
 
 def _run_id(run):
     return getattr(run, "pk", run)
@@ -175,6 +179,7 @@ def _record_play_changes(play, *, now, run_id):
 def play_enrollments_recompute(*, play: Play, now: datetime.datetime, run=None) -> dict:
     """Apply one play's exit and entry criteria at now; return the counts of the changes."""
     run_id = _run_id(run)
+    now = to_utc(now)
     counts = {"exited": {}, "entered": 0, "waitlisted": 0, "promoted": 0, "overflow": 0}
     with transaction.atomic():
         if play.status == PlayStatus.RETIRED:
@@ -198,6 +203,7 @@ def enrollments_recompute(*, now: datetime.datetime, run=None) -> dict:
     entries, so a first touch at the moment of entry counts at once. Draft
     and paused plays are left as they are.
     """
+    now = to_utc(now)
     totals = {"entered": 0, "waitlisted": 0, "promoted": 0, "exited": 0, "overflow": 0}
     by_play = {}
     with transaction.atomic():
