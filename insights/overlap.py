@@ -1,0 +1,77 @@
+"""Overlap between segments: shared current members and the Jaccard index of each pair."""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from segmentation.models import SegmentMembership
+
+from .kpis.queries import fetch_frame
+
+MEMBERSHIP_TABLE = SegmentMembership._meta.db_table
+
+
+@dataclass
+class Overlap:
+    segments: list  # Segment objects in display order
+    sizes: dict  # segment id -> current members
+    shared: pd.DataFrame  # segment id x segment id -> shared members (diagonal: size)
+    jaccard: pd.DataFrame  # segment id x segment id -> shared / union
+
+    def pairs(self):
+        """Every pair once, most similar first: (segment a, segment b, shared, Jaccard)."""
+        rows = []
+        for i, first in enumerate(self.segments):
+            for second in self.segments[i + 1 :]:
+                rows.append((first, second, int(self.shared.at[first.pk, second.pk]), float(self.jaccard.at[first.pk, second.pk])))
+        return sorted(rows, key=lambda row: (-row[3], -row[2], row[0].name, row[1].name))
+
+    def closest(self, segment):
+        """The other segment with the highest Jaccard index, and that index; (None, 0.0) when alone."""
+        best, best_index = None, 0.0
+        for other in self.segments:
+            if other.pk != segment.pk and self.jaccard.at[segment.pk, other.pk] > best_index:
+                best, best_index = other, float(self.jaccard.at[segment.pk, other.pk])
+        return best, best_index
+
+
+def overlap_matrix(*, segments):
+    """Count shared current members for each pair of segments in one self-join."""
+    ids = [segment.pk for segment in segments]
+    if not ids:
+        empty = pd.DataFrame()
+        return Overlap(segments=[], sizes={}, shared=empty, jaccard=empty)
+    placeholders = ", ".join(["%s"] * len(ids))
+    sizes_frame = fetch_frame(
+        f"SELECT m.segment_id AS segment_id, COUNT(*) AS members FROM {MEMBERSHIP_TABLE} m "
+        f"WHERE m.exited_at IS NULL AND m.account_id IS NOT NULL AND m.segment_id IN ({placeholders}) "
+        f"GROUP BY m.segment_id",
+        ids,
+    )
+    pairs_frame = fetch_frame(
+        f"SELECT a.segment_id AS first_id, b.segment_id AS second_id, COUNT(*) AS shared "
+        f"FROM {MEMBERSHIP_TABLE} a JOIN {MEMBERSHIP_TABLE} b "
+        f"ON b.account_id = a.account_id AND b.segment_id > a.segment_id AND b.exited_at IS NULL "
+        f"WHERE a.exited_at IS NULL AND a.account_id IS NOT NULL "
+        f"AND a.segment_id IN ({placeholders}) AND b.segment_id IN ({placeholders}) "
+        f"GROUP BY a.segment_id, b.segment_id",
+        [*ids, *ids],
+    )
+    sizes = {segment_id: 0 for segment_id in ids}
+    sizes.update({int(row.segment_id): int(row.members) for row in sizes_frame.itertuples()})
+
+    shared = pd.DataFrame(0, index=ids, columns=ids, dtype="int64")
+    for segment_id, size in sizes.items():
+        shared.at[segment_id, segment_id] = size
+    for row in pairs_frame.itertuples():
+        shared.at[int(row.first_id), int(row.second_id)] = int(row.shared)
+        shared.at[int(row.second_id), int(row.first_id)] = int(row.shared)
+
+    size_series = pd.Series(sizes, dtype="float64")
+    union = size_series.to_numpy()[:, None] + size_series.to_numpy()[None, :] - shared.to_numpy()
+    ratios = np.zeros(union.shape)
+    nonzero = union > 0
+    ratios[nonzero] = shared.to_numpy()[nonzero] / union[nonzero]
+    jaccard = pd.DataFrame(ratios, index=ids, columns=ids)
+    return Overlap(segments=list(segments), sizes=sizes, shared=shared, jaccard=jaccard)
