@@ -1,10 +1,6 @@
-from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
-from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-
-from accounts.selectors import account_overview
 
 from .health import run_checks
 
@@ -18,7 +14,3 @@ def healthz(request):
     body = {"status": "ok" if not failing else "unavailable", "failing": failing, "checks": checks}
     return JsonResponse(body, status=503 if failing else 200)
 
-
-@login_required
-def home(request):
-    return render(request, "home.html", {"overview": account_overview()})

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "integrations",
     "plays",
     "insights",
+    "workspace",
 ]
 
 MIDDLEWARE = [
@@ -84,6 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "workspace.context_processors.navigation",
             ],
         },
     },

@@ -1,0 +1,11 @@
+"""Template context every page needs: the user's roles for the navigation."""
+
+from .permissions import user_roles
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    roles = user_roles(user)
+    return {"roles": roles, "is_revops": "revops" in roles}

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from .views import accounts, quality
+
+app_name = "workspace"
+
+urlpatterns = [
+    path("accounts/", accounts.my_accounts, name="my_accounts"),
+    path("accounts/export.csv", accounts.my_accounts_export, name="my_accounts_export"),
+    path("accounts/<int:pk>/", accounts.account_detail, name="account"),
+    path("data-quality/", quality.data_quality, name="data_quality"),
+    path("data-quality/accounts/", quality.data_quality_accounts, name="data_quality_accounts"),
+]
