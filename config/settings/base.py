@@ -7,6 +7,7 @@ is for trying the product; production.py adds the deployment checks.
 
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import (
@@ -208,6 +209,20 @@ WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1, maxi
 # The nightly recompute runs at this hour and minute in TIME_ZONE.
 NIGHTLY_RECOMPUTE_HOUR = env_int("NIGHTLY_RECOMPUTE_HOUR", 2, minimum=0, maximum=23)
 NIGHTLY_RECOMPUTE_MINUTE = env_int("NIGHTLY_RECOMPUTE_MINUTE", 0, minimum=0, maximum=59)
+
+# The recompute pipeline: the ordered list of steps, the accounts per chunk
+# task, and the shortest time after which the sweeper fails a run that has
+# not finished (otherwise twice the usual duration of recent runs).
+RECOMPUTE_PIPELINE_STEPS = "config.pipeline.STEPS"
+RECOMPUTE_CHUNK_SIZE = env_int("RECOMPUTE_CHUNK_SIZE", 50_000, minimum=100, maximum=1_000_000)
+RECOMPUTE_MIN_STALE_SECONDS = env_int("RECOMPUTE_MIN_STALE_SECONDS", 15 * 60, minimum=60)
+CELERY_BEAT_SCHEDULE = {
+    "nightly-recompute": {
+        "task": "segmentation.tasks.pipeline_nightly_task",
+        "schedule": crontab(hour=NIGHTLY_RECOMPUTE_HOUR, minute=NIGHTLY_RECOMPUTE_MINUTE),
+    },
+    "recompute-sweeper": {"task": "segmentation.tasks.pipeline_sweep_task", "schedule": 300.0},
+}
 
 # KPIs convert money into this ISO 4217 currency with the exchange rates in the
 # insights app; amounts in a currency without a rate are left out and reported.
