@@ -1,0 +1,17 @@
+"""The recompute pipeline's steps, in the order they run.
+
+Each app provides its own steps; this list, at the top of the project, puts
+them in order so that no app imports a higher one. Settings name it in
+RECOMPUTE_PIPELINE_STEPS. Steps added later (play enrollments, KPI
+snapshots) go after segment memberships, whose results they read.
+"""
+
+from accounts.derived import DERIVED_ATTRIBUTES_STEP
+from segmentation.steps import ICP_STEP, LIFECYCLE_STEP, SEGMENTS_STEP
+
+STEPS = [
+    DERIVED_ATTRIBUTES_STEP,
+    LIFECYCLE_STEP,
+    ICP_STEP,
+    SEGMENTS_STEP,
+]
