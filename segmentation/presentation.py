@@ -99,3 +99,38 @@ def version_changes(version, previous, object_type="accounts"):
     if "rule" in version.changes or summary["created"]:
         summary["rule"] = rule_diff(previous.rule if previous else None, version.rule, object_type)
     return summary
+
+
+def explanation_lines(tree, object_type="accounts"):
+    """Flatten an explain_rule tree into [(depth, result, text)] lines a person can read.
+
+    A condition's line names the record's own value, so a rep sees why it
+    is true or false.
+    """
+    lines = []
+    _explain(tree, object_type, 0, lines)
+    return lines
+
+
+def _explain(node, object_type, depth, lines):
+    kind = node.get("kind")
+    if kind in ("all", "any", "not"):
+        label = {"all": "All of:", "any": "Any of:", "not": "None of:"}[kind]
+        lines.append((depth, node["result"], label))
+        children = node.get("children", [])
+        if kind == "not" and len(children) == 1 and children[0].get("kind") == "all":
+            children = children[0].get("children", [])
+        for child in children:
+            _explain(child, object_type, depth + 1, lines)
+        return
+    if kind == "segment":
+        lines.append((depth, node["result"], f"Is a member of segment {node['segment']}"))
+        return
+    if kind == "related":
+        text = describe_rule({key: node[key] for key in ("related", "op", "count", "within_days") if key in node}, object_type)[0]
+        lines.append((depth, node["result"], f"{text.strip()}: {node['matched']} found"))
+        return
+    text = describe_rule({"field": node["field"], "op": node["op"], "value": node.get("value")}, object_type)[0]
+    actual = node.get("actual")
+    shown = "empty" if actual in (None, "", []) else _format_value(actual)
+    lines.append((depth, node["result"], f"{text.strip()} (here: {shown})"))

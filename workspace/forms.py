@@ -126,3 +126,21 @@ class SalesInputForm(forms.ModelForm):
         if len(needs) > 30:
             raise forms.ValidationError(f"List at most 30 needs; {len(needs)} were given.")
         return needs
+
+
+class TierOverrideForm(forms.Form):
+    """A manual tier for one account, with the reason and the date it stops applying."""
+
+    tier = forms.TypedChoiceField(
+        label="Tier",
+        choices=[("1", "Tier 1"), ("2", "Tier 2"), ("3", "Tier 3"), ("", "Not ICP")],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    reason = forms.CharField(label="Reason", max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+    expires_on = forms.DateField(
+        label="Until",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The first date it no longer applies.",
+    )

@@ -6,7 +6,19 @@ from datetime import timedelta
 from django.db.models import Count, Max
 
 from accounts.models import BuyingRole, EngagementEvent, IntentSignal
-from segmentation.models import SegmentMembership, SegmentStatus
+from segmentation.models import (
+    IcpCriterion,
+    IcpExplanation,
+    SegmentMembership,
+    SegmentStatus,
+    StageChange,
+    TierChange,
+    TierOverride,
+)
+from segmentation.presentation import explanation_lines
+from segmentation.rules import RuleValidationError
+from segmentation.selectors.field_fill import rule_fields
+from segmentation.services import segment_explain
 
 RECENT_EVENTS = 15
 INTENT_WINDOW_DAYS = 90
@@ -89,3 +101,72 @@ def intent_topics(account, *, now, days=INTENT_WINDOW_DAYS):
         .annotate(score=Max("score"), last_seen=Max("observed_at"), signals=Count("id"))
         .order_by("-score", "topic")
     )
+
+
+def tier_explanation(account):
+    """Return the current ICP explanation with a row per criterion, or None before the first scoring run.
+
+    Each row holds the criterion's label, the points it gave, its maximum
+    points and the account values it read. Criteria of the scoring model
+    that gave nothing are listed too, so a rep sees what is missing.
+    """
+    explanation = (
+        IcpExplanation.objects.filter(account=account, is_current=True).select_related("model", "run", "override").first()
+    )
+    if explanation is None:
+        return None
+    criteria = list(IcpCriterion.objects.filter(model_id=explanation.model_id).order_by("position", "id"))
+    rows = []
+    for criterion in criteria:
+        points = explanation.points.get(f"c{criterion.pk}", 0) or 0
+        rows.append(
+            {
+                "label": criterion.label,
+                "points": points,
+                "max_points": criterion.points,
+                "matched": points > 0,
+                "inputs": criterion_inputs(criterion, explanation.inputs),
+            }
+        )
+    return {"explanation": explanation, "criteria": rows, "max_total": sum(c.points for c in criteria)}
+
+
+def criterion_inputs(criterion, inputs):
+    """Return [(field, value)] of the account values a criterion read, from the stored inputs."""
+    if criterion.field:
+        names = [criterion.field]
+    else:
+        names = rule_fields(criterion.rule or {})
+    return [(name, inputs.get(name)) for name in names if name in inputs]
+
+
+def tier_overrides(account):
+    """Return the override in force (or None) and the earlier ones, newest first."""
+    overrides = list(TierOverride.objects.filter(account=account).select_related("author").order_by("-created_at")[:10])
+    current = next((override for override in overrides if override.ended_at is None), None)
+    return current, [override for override in overrides if override is not current]
+
+
+def account_history(account, limit=20):
+    """Return the account's tier and stage changes merged into one list, newest first."""
+    tiers = TierChange.objects.filter(account=account).select_related("run").order_by("-changed_at", "-id")[:limit]
+    stages = StageChange.objects.filter(account=account).select_related("run").order_by("-changed_at", "-id")[:limit]
+    entries = [{"kind": "tier", "change": change, "at": change.changed_at} for change in tiers]
+    entries += [{"kind": "stage", "change": change, "at": change.changed_at} for change in stages]
+    entries.sort(key=lambda entry: entry["at"], reverse=True)
+    return entries[:limit]
+
+
+def segment_reasons(account, stays, *, now):
+    """Return {segment id: explanation lines} for the account's current active segments."""
+    reasons = {}
+    for stay in stays:
+        segment = stay.segment
+        if stay.exited_at is not None or segment.status != SegmentStatus.ACTIVE:
+            continue
+        try:
+            explained = segment_explain(segment=segment, record=account, now=now)
+        except RuleValidationError:
+            continue
+        reasons[segment.pk] = explanation_lines(explained["tree"], segment.object_type)
+    return reasons

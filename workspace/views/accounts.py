@@ -5,21 +5,28 @@ import csv
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Account
+from segmentation.models import TierOverride
+from segmentation.services.icp import tier_override_create, tier_override_revoke
 
-from ..forms import AccountFilterForm, SalesInputForm
-from ..permissions import can_edit_sales_input
+from ..forms import AccountFilterForm, SalesInputForm, TierOverrideForm
+from ..permissions import can_edit_sales_input, is_revops, revops_required
 from ..selectors.account_detail import (
+    account_history,
     account_segments,
     contacts_by_buying_role,
     engagement_summary,
     intent_topics,
     recent_engagement,
+    segment_reasons,
+    tier_explanation,
+    tier_overrides,
 )
 from ..selectors.account_lists import account_list_rows, account_page, filter_choices
 from ..services import account_sales_input_update
@@ -156,15 +163,61 @@ def account_detail(request, pk):
             return redirect("workspace:account", pk=account.pk)
 
     now = timezone.now()
+    segments = account_segments(account)
+    current_override, past_overrides = tier_overrides(account)
     context = {
         "account": account,
         "form": form,
         "may_edit": may_edit,
+        "override_form": TierOverrideForm() if is_revops(request.user) else None,
         "role_groups": contacts_by_buying_role(account),
-        "segments": account_segments(account),
+        "segments": segments,
+        "segment_reasons": segment_reasons(account, segments, now=now),
+        "explanation": tier_explanation(account),
+        "current_override": current_override,
+        "past_overrides": past_overrides,
+        "history": account_history(account),
         "events": recent_engagement(account),
         "event_summary": engagement_summary(account, now=now),
         "intent_topics": intent_topics(account, now=now),
     }
     status = 400 if form is not None and form.errors else 200
     return render(request, "workspace/account_detail.html", context, status=status)
+
+
+@require_POST
+@revops_required
+def account_override(request, pk):
+    """Set a manual tier on an account until a date; the next recompute run applies it."""
+    account = get_object_or_404(Account, pk=pk)
+    form = TierOverrideForm(request.POST)
+    if not form.is_valid():
+        errors = "; ".join(" ".join(messages_) for messages_ in form.errors.values())
+        messages.error(request, f"The override was not saved: {errors}")
+        return redirect("workspace:account", pk=account.pk)
+    try:
+        tier_override_create(
+            account=account,
+            tier=form.cleaned_data["tier"],
+            reason=form.cleaned_data["reason"],
+            author=request.user,
+            expires_on=form.cleaned_data["expires_on"],
+        )
+    except ValidationError as error:
+        messages.error(request, f"The override was not saved: {' '.join(error.messages)}")
+        return redirect("workspace:account", pk=account.pk)
+    messages.success(request, "Override saved. The next recompute run applies it and records the change.")
+    return redirect("workspace:account", pk=account.pk)
+
+
+@require_POST
+@revops_required
+def account_override_revoke(request, pk, override_pk):
+    override = get_object_or_404(TierOverride, pk=override_pk, account_id=pk)
+    try:
+        tier_override_revoke(override=override)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Override revoked. The next recompute run gives the account its scored tier.")
+    return redirect("workspace:account", pk=pk)
