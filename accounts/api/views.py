@@ -9,15 +9,23 @@ from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
-from accounts.models import Account, Contact, EngagementEvent, IntentSignal, Opportunity
+from accounts.models import DEFAULT_SOURCE, Account, Contact, EngagementEvent, ImportKind, IntentSignal, Opportunity
 
-from . import filters, serializers
+from . import bulk, filters, serializers
 from .signals import records_written
 
 EXTERNAL_ID_PATH = r"by-external-id/(?P<external_id>[^/]+)"
 SOURCE_PARAMETER = OpenApiParameter(
     "source", str, description="The system the external id comes from, such as crm; needed when several match."
 )
+BULK_PARAMETERS = [
+    OpenApiParameter(
+        "source", str, description=f"The system the records come from; external ids are unique within it. Default: {DEFAULT_SOURCE}."
+    ),
+    OpenApiParameter("dry_run", bool, description="Report what would happen without writing anything."),
+]
+TRUE_WORDS = {"1", "true", "yes"}
+MAX_SOURCE_LENGTH = 64
 
 
 class ConflictError(exceptions.APIException):
@@ -78,6 +86,35 @@ class RecordViewSet(viewsets.ModelViewSet):
         source = self.request.query_params.get("source")
         return queryset.filter(source=source) if source else queryset
 
+    @extend_schema(
+        request=bulk.BulkRequestSerializer,
+        responses={200: bulk.BulkResponseSerializer, 207: bulk.BulkResponseSerializer},
+        parameters=BULK_PARAMETERS,
+    )
+    @action(detail=False, methods=["post"], url_path="bulk-upsert", url_name="bulk-upsert")
+    def bulk_upsert(self, request):
+        """Create or update up to 1,000 records by external id; each record gets its own result.
+
+        Answers 200 when every record succeeded and 207 when some failed; the
+        valid records are written either way.
+        """
+        payload = bulk.BulkRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        source = request.query_params.get("source") or DEFAULT_SOURCE
+        if len(source) > MAX_SOURCE_LENGTH:
+            raise exceptions.ValidationError({"source": [f"Invalid source: use at most {MAX_SOURCE_LENGTH} characters."]})
+        dry_run = request.query_params.get("dry_run", "").lower() in TRUE_WORDS
+        outcome = bulk.bulk_upsert(
+            kind=self.import_kind, records=payload.validated_data["records"], source=source, dry_run=dry_run
+        )
+        notify_written(self.account_ids_for(outcome.record_ids))
+        return Response(outcome.body, status=outcome.status_code)
+
+    def account_ids_for(self, record_ids):
+        if not record_ids:
+            return []
+        return list(self.get_queryset().model.objects.filter(pk__in=record_ids).values_list("account_id", flat=True))
+
     @extend_schema(parameters=[SOURCE_PARAMETER], operation_id=None)
     @action(detail=False, methods=["get", "patch", "delete"], url_path=EXTERNAL_ID_PATH, url_name="by-external-id")
     def by_external_id(self, request, external_id=None):
@@ -102,8 +139,13 @@ class AccountViewSet(RecordViewSet):
     def get_queryset(self):
         return Account.objects.select_related("owner")
 
+    import_kind = ImportKind.ACCOUNTS
+
     def account_ids_of(self, instance):
         return [instance.pk]
+
+    def account_ids_for(self, record_ids):
+        return record_ids
 
     def perform_destroy(self, instance):
         # The account itself is gone, so no recompute is queued for it.
@@ -118,6 +160,7 @@ class AccountChildViewSet(RecordViewSet):
 
 
 class ContactViewSet(AccountChildViewSet):
+    import_kind = ImportKind.CONTACTS
     record_name = "contact"
     model = Contact
     serializer_class = serializers.ContactSerializer
@@ -126,6 +169,7 @@ class ContactViewSet(AccountChildViewSet):
 
 
 class OpportunityViewSet(AccountChildViewSet):
+    import_kind = ImportKind.OPPORTUNITIES
     record_name = "opportunity"
     model = Opportunity
     serializer_class = serializers.OpportunitySerializer
@@ -137,6 +181,7 @@ class OpportunityViewSet(AccountChildViewSet):
 
 
 class EngagementEventViewSet(AccountChildViewSet):
+    import_kind = ImportKind.EVENTS
     record_name = "engagement event"
     model = EngagementEvent
     serializer_class = serializers.EngagementEventSerializer
@@ -145,6 +190,7 @@ class EngagementEventViewSet(AccountChildViewSet):
 
 
 class IntentSignalViewSet(AccountChildViewSet):
+    import_kind = ImportKind.INTENT
     record_name = "intent signal"
     model = IntentSignal
     serializer_class = serializers.IntentSignalSerializer

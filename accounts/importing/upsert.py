@@ -599,7 +599,9 @@ def _reject_natural_duplicates(config, state):
     candidates = frame[frame["_ext_key"].isna() & ~state.rejected]
     if candidates.empty:
         return
-    key = candidates[columns].astype(str).agg("|".join, axis=1).str.lower()
+    # astype(str) keeps missing values as NaN under pandas 3, which "|".join cannot take.
+    texts = candidates[columns].astype(object).map(lambda value: "" if value is None or value != value else str(value))
+    key = texts.agg("|".join, axis=1).str.lower()
     first_line = candidates.groupby(key)["line"].transform("min")
     for index in candidates[candidates["line"] != first_line].index:
         state.reject(index, config.natural_key[2],
