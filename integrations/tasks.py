@@ -5,9 +5,11 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
+from django.core.cache import caches
 from django.utils import timezone
 
 from integrations.models import IdempotencyKey
+from integrations.recompute import PENDING_KEY, RETRY_WHILE_RUNNING_SECONDS, schedule_recompute
 from integrations.webhooks.sending import backoff_seconds, due_delivery_ids, webhook_delivery_send
 
 logger = logging.getLogger(__name__)
@@ -42,6 +44,22 @@ def webhook_send_due_task() -> int:
     if delivery_ids:
         logger.info("Queued %s due webhook deliveries", len(delivery_ids))
     return len(delivery_ids)
+
+
+@shared_task(name="integrations.tasks.api_recompute_task", time_limit=120, soft_time_limit=90)
+def api_recompute_task() -> int | None:
+    """Start an incremental recompute for API writes; return the run id, or None when a run is running."""
+    from segmentation.models import RunTrigger
+    from segmentation.services.pipeline import RecomputeInProgress, recompute_request
+
+    caches["api"].delete(PENDING_KEY)
+    try:
+        run = recompute_request(trigger=RunTrigger.API)
+    except RecomputeInProgress as busy:
+        logger.info("Recompute for API writes waits for run %s to finish", busy.run.pk)
+        schedule_recompute(delay=RETRY_WHILE_RUNNING_SECONDS)
+        return None
+    return run.pk
 
 
 @shared_task(name="integrations.tasks.idempotency_keys_purge_task", time_limit=600, soft_time_limit=540)

@@ -223,6 +223,13 @@ CELERY_BEAT_SCHEDULE = {
     },
     "recompute-sweeper": {"task": "segmentation.tasks.pipeline_sweep_task", "schedule": 300.0},
 }
+# Webhook attempts that are due (retries, and deliveries a dead worker left
+# half-sent) every minute; expired Idempotency-Key records every hour.
+CELERY_BEAT_SCHEDULE["webhook-send-due"] = {"task": "integrations.tasks.webhook_send_due_task", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["idempotency-keys-purge"] = {
+    "task": "integrations.tasks.idempotency_keys_purge_task",
+    "schedule": 3600.0,
+}
 
 # KPIs convert money into this ISO 4217 currency with the exchange rates in the
 # insights app; amounts in a currency without a rate are left out and reported.

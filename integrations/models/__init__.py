@@ -1,5 +1,4 @@
 from .idempotency import IdempotencyKey
-from .recompute import TouchedAccount
 from .tokens import ApiToken, TokenScope
 from .webhooks import WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSubscription
 
@@ -7,7 +6,6 @@ __all__ = [
     "ApiToken",
     "IdempotencyKey",
     "TokenScope",
-    "TouchedAccount",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookEvent",
