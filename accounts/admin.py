@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 
 from .models import Account, Contact, EngagementEvent, IntentSignal, Opportunity
