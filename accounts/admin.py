@@ -110,3 +110,51 @@ class IntentSignalAdmin(admin.ModelAdmin):
     list_select_related = ["account"]
     raw_id_fields = ["account"]
     show_full_result_count = False
+
+
+class SynonymAdminForm(forms.ModelForm):
+    """Store synonyms in matching form and values in the form the field holds, as the synonym page does."""
+
+    class Meta:
+        model = Synonym
+        fields = ["kind", "synonym", "value"]
+
+    def clean_synonym(self):
+        return matching_form(self.cleaned_data["synonym"])
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("kind") and cleaned.get("value"):
+            try:
+                cleaned["value"] = validate_synonym_value(cleaned["kind"], cleaned["value"])
+            except ValueError as error:
+                self.add_error("value", str(error))
+        return cleaned
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "file_name", "kind", "source", "status", "created_by", "rows_read", "created",
+                    "updated", "unchanged", "rejected", "dry_run"]
+    list_filter = ["kind", "status", "dry_run", "source"]
+    search_fields = ["file_name", "created_by__username"]
+    list_select_related = ["created_by"]
+    exclude = ["content"]
+    readonly_fields = [field.name for field in ImportRun._meta.fields if field.name != "content"]
+
+    def has_add_permission(self, request):
+        # Imports start from the upload page or the import_csv command, which run them.
+        return False
+
+
+@admin.register(Synonym)
+class SynonymAdmin(admin.ModelAdmin):
+    list_display = ["kind", "synonym", "value", "updated_by", "updated_at"]
+    list_filter = ["kind"]
+    search_fields = ["synonym", "value"]
+    readonly_fields = ["updated_by", "updated_at"]
+    form = SynonymAdminForm
+
+    def save_model(self, request, obj, form, change):
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
