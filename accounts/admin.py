@@ -1,7 +1,8 @@
 from django import forms
 from django.contrib import admin
 
-from .models import Account, Contact, EngagementEvent, IntentSignal, Opportunity
+from .importing.normalize import matching_form, validate_synonym_value
+from .models import Account, Contact, EngagementEvent, ImportRun, IntentSignal, Opportunity, Synonym
 
 
 class ContactInline(admin.TabularInline):
