@@ -5,13 +5,13 @@ record each import with its counts and report.
 import json
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import ImportKind, ImportRun, ImportStatus
+from accounts.models import ImportKind, ImportRun, ImportStatus, Synonym
 
 from .columns import MappingError
 from .parsing import FilePreparer, ImportOptions
@@ -137,7 +137,11 @@ def import_file(*, kind, content, options=None, dry_run=False, progress=None):
     except FILE_ERRORS as error:
         raise ImportFailed(str(error)) from None
 
-    issues = list(prepared.issues) + list(result.issues)
+    # The upsert names fields; the report names the file's columns.
+    header_for = {target: header for header, targets in prepared.plan["targets"].items() for target in targets}
+    issues = list(prepared.issues) + [
+        replace(issue, column=header_for.get(issue.column, issue.column)) for issue in result.issues
+    ]
     for bad in table.bad_records:
         issues.append(Issue(bad.line, "", "", Outcome.REJECTED,
                             f"The row has {bad.field_count} fields but the header has {len(table.frame.columns)}; "
@@ -237,3 +241,20 @@ def import_run_execute(*, import_run_id):
         )
     run.refresh_from_db()
     return run
+
+
+def synonym_save(*, kind, synonym, value, user=None):
+    """Create or update a synonym table entry; synonym is already in matching form. Returns the Synonym."""
+    entry, _ = Synonym.objects.update_or_create(
+        kind=kind, synonym=synonym, defaults={"value": value, "updated_by": user}
+    )
+    logger.info("Synonym %s '%s' -> '%s' saved by %s", kind, synonym, value, getattr(user, "pk", None))
+    return entry
+
+
+def synonym_delete(*, synonym_id, user=None):
+    """Delete a synonym table entry; return False when it did not exist."""
+    deleted, _ = Synonym.objects.filter(pk=synonym_id).delete()
+    if deleted:
+        logger.info("Synonym %s deleted by %s", synonym_id, getattr(user, "pk", None))
+    return bool(deleted)

@@ -426,6 +426,17 @@ def _decide(config, state, keys):
         state.reject(index, "external_id" if frame.at[index, "_ext_key"] else config.fallback,
                      f"This row matches the same record as line {first_line[index]}; merge the two rows.")
 
+    if config.fallback in ("domain", "email"):
+        # Without either key a later import could not find the record again and would create a copy.
+        no_key = frame["_ext_key"].isna() & frame["_fallback_key"].isna()
+        column = "external_id" if "external_id" in frame.columns else config.fallback
+        state.reject_where(
+            no_key, column,
+            f"The row has neither an external id nor {'a domain' if config.fallback == 'domain' else 'an email'}, "
+            "so a later import could not match it and would create a copy; map the CRM's record id column "
+            f"to external_id or fill in the {config.fallback}.",
+        )
+
     creates = frame["_target_id"].isna() & ~state.rejected
     for name in config.required:
         if name in ("account",):
