@@ -33,7 +33,7 @@ def lifecycle_select(rules, *, now, accounts=None):
     default_motion = STAGE_MOTIONS[DEFAULT_STAGE]
     motion = f"CASE q.s_rule_id {motion_by_rule} ELSE '{default_motion}' END" if rules else f"'{default_motion}'"
     statement = f"""
-        SELECT q.s_account_id AS account_id, q.s_rule_id AS rule_id,
+        SELECT q.s_account_id AS account_id, CAST(q.s_rule_id AS BIGINT) AS rule_id,
                {stage} AS lifecycle_stage, {motion} AS motion
         FROM ({inner_sql} {sql.subquery_fence()}) q
     """

@@ -115,7 +115,12 @@ def recompute_request(*, trigger, requested_by=None, full=False, now=None):
         "all accounts" if full else f"accounts changed since {since.isoformat()}",
         run.chunks_total,
     )
-    transaction.on_commit(lambda: _dispatch(run.pk))
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        # Eager tasks share this connection, so they see the run before any commit.
+        _dispatch(run.pk)
+    else:
+        # Workers use their own connections: send the tasks once the run is committed.
+        transaction.on_commit(lambda: _dispatch(run.pk))
     run.refresh_from_db()
     return run
 
