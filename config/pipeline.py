@@ -7,6 +7,7 @@ snapshots) go after segment memberships, whose results they read.
 """
 
 from accounts.derived import DERIVED_ATTRIBUTES_STEP
+from plays.steps import ENROLLMENT_STEP, JOURNEY_STEP
 from segmentation.steps import ICP_STEP, LIFECYCLE_STEP, SEGMENTS_STEP
 
 STEPS = [
@@ -14,4 +15,6 @@ STEPS = [
     LIFECYCLE_STEP,
     ICP_STEP,
     SEGMENTS_STEP,
+    JOURNEY_STEP,
+    ENROLLMENT_STEP,
 ]

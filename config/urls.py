@@ -18,5 +18,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("accounts.urls")),
     path("admin/", admin.site.urls),
+    path("plays/", include("plays.urls")),
     path("api/", include("integrations.api.urls")),
 ]

@@ -9,6 +9,7 @@ from . import views
 
 v1 = [
     path("", include("accounts.api.urls")),
+    path("", include("plays.api.urls")),
     path("", include(views.router.urls)),
 ]
 

@@ -27,10 +27,11 @@ class DueStep:
     enrollment: Enrollment
     step: CadenceStep
     due_on: datetime.date
+    today: datetime.date
 
     @property
     def overdue(self):
-        return self.due_on < timezone.localdate()
+        return self.due_on < self.today
 
 
 def _role_keys(user):
@@ -48,11 +49,11 @@ def _step_roles(user):
 
 
 def steps_due(*, user, now: datetime.datetime, account=None) -> list[DueStep]:
-    """Return the not-done steps due today or overdue (within the window) on accounts the user owns.
+    """Return the steps not yet done that are due today, or overdue within the window, on the user's accounts.
 
-    Only steps of active plays count, owned by the account owner or by one of
-    the user's roles. With account given, only that account's steps, for
-    whoever owns it.
+    Only steps of active plays count, and only those owned by the account
+    owner or by one of the user's roles. With account given, return every
+    due step of that one account, whatever its owner and the step's role.
     """
     today = timezone.localdate(to_utc(now))
     steps = list(
@@ -87,7 +88,7 @@ def steps_due(*, user, now: datetime.datetime, account=None) -> list[DueStep]:
                 continue
             due_on = enrollment.entered_on + datetime.timedelta(days=step.day_offset)
             if today - datetime.timedelta(days=OVERDUE_WINDOW_DAYS) <= due_on <= today:
-                due.append(DueStep(enrollment, step, due_on))
+                due.append(DueStep(enrollment, step, due_on, today))
     due.sort(key=lambda item: (item.due_on, item.enrollment.account.name, item.step.position))
     return due
 

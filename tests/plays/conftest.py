@@ -52,5 +52,5 @@ def make_event(account, type, occurred_at):
 def make_user(username, role=None):
     user = get_user_model().objects.create_user(username, password="pw-for-tests-only")
     if role:
-        user.groups.add(Group.objects.get(name=ROLE_GROUPS[role]))
+        user.groups.add(Group.objects.get_or_create(name=ROLE_GROUPS[role])[0])
     return user
