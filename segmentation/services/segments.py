@@ -254,7 +254,9 @@ def segment_recompute(*, segment: Segment, now, run=None) -> RecomputeCounts:
 def _insert_entries(segment, matching, column, now, run_id):
     """Open a stay for every matching record that is not a current member, in one INSERT ... SELECT."""
     current = _current_memberships(segment).filter(**{column: OuterRef("pk")})
-    entering = matching.filter(~Exists(current)).values_list("pk")
+    # Select the id column by its own name: Django 5.2 aliases values_list("pk") as "pk",
+    # which the outer SELECT below would not find as entering.id.
+    entering = matching.filter(~Exists(current)).values_list("id")
     select_sql, select_params = entering.query.sql_with_params()
     table = connection.ops.quote_name(SegmentMembership._meta.db_table)
     columns = ", ".join(
