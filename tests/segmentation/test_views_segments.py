@@ -131,7 +131,7 @@ def test_create_and_publish_computes_membership(client, revops, book):
     client.post(reverse("segmentation:segment_new"), builder_post(SOFTWARE, action="publish"))
     segment = Segment.objects.get(slug="big-software")
     assert segment.status == SegmentStatus.ACTIVE
-    assert segment.member_count == 3
+    assert segment.member_count == 2
 
 
 def test_save_rejects_invalid_rule_with_error_at_condition(client, revops, book):
