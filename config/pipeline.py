@@ -7,6 +7,7 @@ snapshots) go after segment memberships, whose results they read.
 """
 
 from accounts.derived import DERIVED_ATTRIBUTES_STEP
+from insights.steps import KPI_SNAPSHOT_STEP
 from plays.steps import ENROLLMENT_STEP, JOURNEY_STEP
 from segmentation.steps import ICP_STEP, LIFECYCLE_STEP, SEGMENTS_STEP
 
@@ -17,4 +18,6 @@ STEPS = [
     SEGMENTS_STEP,
     JOURNEY_STEP,
     ENROLLMENT_STEP,
+    # Last, so the snapshot reads what every other step publishes.
+    KPI_SNAPSHOT_STEP,
 ]

@@ -20,4 +20,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("plays/", include("plays.urls")),
     path("api/", include("integrations.api.urls")),
+    path("insights/", include("insights.urls")),
 ]

@@ -38,6 +38,11 @@ class Group:
     slug: str = ""
 
 
+def keys_or_none(keys):
+    """Return the keys to filter on; Django cannot compile an empty IN list, and id 0 never exists."""
+    return keys or [0]
+
+
 def sql_of(queryset):
     """Return the SQL and parameters of a queryset, to embed as a subquery."""
     return queryset.query.sql_with_params()
@@ -52,7 +57,7 @@ class SegmentGrouping:
         self.keys = [group.key for group in self.groups]
 
     def _memberships(self):
-        return SegmentMembership.objects.filter(segment_id__in=self.keys, account_id__isnull=False).order_by()
+        return SegmentMembership.objects.filter(segment_id__in=keys_or_none(self.keys), account_id__isnull=False).order_by()
 
     def members_now(self):
         rows = self._memberships().filter(exited_at__isnull=True)
@@ -164,7 +169,7 @@ class PlayGrouping:
         return apps.get_model("plays", "Enrollment")
 
     def _enrollments(self):
-        return self._enrollment_model().objects.filter(play_id__in=self.keys, entered_at__isnull=False).order_by()
+        return self._enrollment_model().objects.filter(play_id__in=keys_or_none(self.keys), entered_at__isnull=False).order_by()
 
     def members_now(self):
         rows = self._enrollments().filter(exited_at__isnull=True)

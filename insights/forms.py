@@ -1,0 +1,65 @@
+"""Query-string forms shared by the dashboard pages and the API."""
+
+from django import forms
+
+from .kpis.definitions import KPIS
+from .kpis.queries import BASIS_CURRENT, BASIS_ENTRY
+from .models import Grouping
+from .periods import PERIOD_FORMATS, PeriodError, parse_period
+
+BASIS_CHOICES = [(BASIS_CURRENT, "Group today"), (BASIS_ENTRY, "Group as of entry")]
+
+
+class PeriodField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", f"{PERIOD_FORMATS}; empty for this month.")
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        try:
+            return parse_period(super().to_python(value))
+        except PeriodError as error:
+            raise forms.ValidationError(str(error), code="invalid_period") from error
+
+
+class KpiFilterForm(forms.Form):
+    grouping = forms.ChoiceField(choices=Grouping.choices, required=False, initial=Grouping.SEGMENT)
+    period = PeriodField()
+    basis = forms.ChoiceField(choices=BASIS_CHOICES, required=False, initial=BASIS_CURRENT)
+    segments = forms.TypedMultipleChoiceField(
+        coerce=int, required=False, help_text="Segments to show; empty for every active account segment."
+    )
+    chart = forms.ChoiceField(
+        choices=[(kpi.key, kpi.label) for kpi in KPIS], required=False, initial="win_rate", label="Chart"
+    )
+
+    def __init__(self, data=None, *, segment_choices=(), **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["segments"].choices = list(segment_choices)
+
+    def clean_grouping(self):
+        return self.cleaned_data.get("grouping") or Grouping.SEGMENT
+
+    def clean_basis(self):
+        return self.cleaned_data.get("basis") or BASIS_CURRENT
+
+    def clean_chart(self):
+        return self.cleaned_data.get("chart") or "win_rate"
+
+
+class BacktestForm(forms.Form):
+    period = PeriodField()
+    basis = forms.ChoiceField(
+        choices=[("current", "Published model, tier today"), ("entry", "Published model, tier at deal creation"),
+                 ("draft", "Another ICP model")],
+        required=False,
+    )
+    model = forms.IntegerField(required=False, min_value=1, help_text="The ICP model to score when basis is draft.")
+
+    def clean(self):
+        data = super().clean()
+        data["basis"] = data.get("basis") or "current"
+        if data["basis"] == "draft" and not data.get("model"):
+            self.add_error("model", "Choose the ICP model to backtest.")
+        return data

@@ -1,0 +1,215 @@
+"""The insights pages: who may see them, links to the accounts behind figures, CSV exports, bad input."""
+
+import csv
+import html
+import io
+from datetime import date, datetime, timezone as dt_timezone
+
+import pytest
+from django.urls import reverse
+
+from insights.models import KpiSnapshot
+from insights.services import kpi_snapshot_record
+from insights.steps import KPI_SNAPSHOT_STEP
+
+from .builders import add_member, make_account, make_deal, make_segment
+
+pytestmark = pytest.mark.django_db
+
+PAGES = ["dashboard", "backtest", "overlap", "verdicts", "trends"]
+
+
+@pytest.fixture
+def small_world():
+    won = make_account("Acme", icp_tier=1)
+    lost = make_account("Globex", icp_tier=2)
+    outsider = make_account("Initech")
+    segment = make_segment("Software")
+    twin = make_segment("Software twin")
+    for account in (won, lost):
+        add_member(segment, account, entered=date(2024, 1, 1))
+        add_member(twin, account, entered=date(2024, 1, 1))
+    make_deal(won, status="won", created=date(2024, 2, 1), closed=date(2024, 3, 5), amount=1000)
+    make_deal(lost, status="lost", created=date(2024, 2, 1), closed=date(2024, 3, 6), amount=0)
+    make_deal(outsider, status="open", created=date(2024, 3, 1), amount=300)
+    return {"segment": segment, "twin": twin, "won": won, "lost": lost, "outsider": outsider}
+
+
+def read_csv(response):
+    return list(csv.reader(io.StringIO(response.content.decode())))
+
+
+@pytest.mark.parametrize("page", PAGES + ["accounts"])
+def test_pages_need_sign_in(client, page):
+    response = client.get(reverse(f"insights:{page}"))
+    assert response.status_code == 302
+    assert reverse("login") in response["Location"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_sales_rep_is_refused(client, sales_user, page):
+    client.force_login(sales_user)
+    assert client.get(reverse(f"insights:{page}")).status_code == 403
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_leader_and_revops_see_pages(client, leader_user, revops_user, small_world, page):
+    for user in (leader_user, revops_user):
+        client.force_login(user)
+        response = client.get(reverse(f"insights:{page}"), {"period": "2024-03"})
+        assert response.status_code == 200, (user, page)
+
+
+def test_dashboard_links_numbers_to_accounts(client, revops_user, small_world):
+    client.force_login(revops_user)
+    response = client.get(reverse("insights:dashboard"), {"period": "2024-03"})
+    page = response.content.decode()
+    segment = small_world["segment"]
+
+    assert "Win rate" in page
+    assert "Won ÷ (won + lost)" in page
+    assert "50.0 %" in page
+    assert f"group={segment.pk}&amp;kpi=win_rate&amp;period=2024-03" in page
+    assert "<svg" in page and "cdn" not in page.lower()
+
+
+def test_drilldown_lists_accounts_behind_win_rate(client, revops_user, small_world):
+    client.force_login(revops_user)
+    segment = small_world["segment"]
+    response = client.get(
+        reverse("insights:accounts"),
+        {"grouping": "segment", "group": segment.pk, "kpi": "win_rate", "period": "2024-03"},
+    )
+
+    assert response.status_code == 200
+    names = [account.name for account, _ in response.context["rows"]]
+    assert names == ["Acme", "Globex"]
+
+
+def test_drilldown_of_unassigned_open_pipeline(client, revops_user, small_world):
+    client.force_login(revops_user)
+    response = client.get(
+        reverse("insights:accounts"),
+        {"grouping": "segment", "group": "unassigned", "kpi": "open_pipeline", "period": "2024-03"},
+    )
+
+    assert [account.name for account, _ in response.context["rows"]] == ["Initech"]
+
+
+def test_drilldown_csv(client, revops_user, small_world):
+    client.force_login(revops_user)
+    response = client.get(
+        reverse("insights:accounts"),
+        {"grouping": "tier", "group": "1", "kpi": "accounts", "period": "2024-03", "format": "csv"},
+    )
+    rows = read_csv(response)
+
+    assert response["Content-Type"].startswith("text/csv")
+    assert rows[0][:3] == ["id", "external_id", "name"]
+    assert [row[2] for row in rows[1:]] == ["Acme"]
+
+
+def test_overlap_drilldown(client, revops_user, small_world):
+    client.force_login(revops_user)
+    response = client.get(
+        reverse("insights:accounts"), {"first": small_world["segment"].pk, "second": small_world["twin"].pk}
+    )
+
+    assert [account.name for account, _ in response.context["rows"]] == ["Acme", "Globex"]
+
+
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ({"period": "2024-13"}, "Invalid period '2024-13': month 13 is not from 01 to 12."),
+        ({"period": "March"}, "Invalid period 'March': not a recognized form."),
+        ({"period": "2024-03-10..2024-03-01"}, "it ends before it starts"),
+        ({"grouping": "region"}, "Select a valid choice. region is not one of the available choices."),
+    ],
+)
+def test_dashboard_rejects_bad_input(client, revops_user, query, message):
+    client.force_login(revops_user)
+    response = client.get(reverse("insights:dashboard"), query)
+
+    assert response.status_code == 400
+    assert message in html.unescape(response.content.decode())
+
+
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ({"kpi": "profit"}, "Unknown KPI 'profit'"),
+        ({"kpi": "win_rate", "group": "abc"}, "Unknown group 'abc'"),
+        ({"kpi": "accounts", "group": "unassigned"}, "Only deal figures have an unassigned row."),
+        ({"kpi": "accounts", "group": "1", "segments": "x,y"}, "Invalid segments 'x,y'"),
+    ],
+)
+def test_drilldown_rejects_bad_input(client, revops_user, query, message):
+    client.force_login(revops_user)
+    response = client.get(reverse("insights:accounts"), query)
+
+    assert response.status_code == 400
+    assert message in html.unescape(response.content.decode())
+
+
+@pytest.mark.parametrize("page", ["dashboard", "backtest", "overlap", "verdicts", "trends"])
+def test_every_table_exports_csv(client, revops_user, small_world, page):
+    client.force_login(revops_user)
+    response = client.get(reverse(f"insights:{page}"), {"period": "2024-03", "format": "csv"})
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert len(read_csv(response)[0]) > 1
+
+
+def test_dashboard_csv_has_every_group_and_total(client, revops_user, small_world):
+    client.force_login(revops_user)
+    rows = read_csv(client.get(reverse("insights:dashboard"), {"period": "2024-03", "format": "csv"}))
+    header = rows[0]
+    by_group = {row[header.index("group")]: row for row in rows[1:]}
+
+    assert set(by_group) == {"Software", "Software twin", "Unassigned", "All accounts"}
+    assert float(by_group["Software"][header.index("win_rate")]) == pytest.approx(0.5)
+    assert float(by_group["Unassigned"][header.index("open_pipeline")]) == pytest.approx(300)
+
+
+def test_backtest_draft_needs_model(client, revops_user):
+    client.force_login(revops_user)
+    response = client.get(reverse("insights:backtest"), {"basis": "draft"})
+
+    assert response.status_code == 400
+    assert "Choose the ICP model to backtest." in response.content.decode()
+
+
+def test_snapshot_replaces_rows_of_the_same_day(small_world):
+    now = datetime(2024, 3, 31, 22, 0, tzinfo=dt_timezone.utc)
+    first = kpi_snapshot_record(now=now)
+    second = kpi_snapshot_record(now=now, run_id=7)
+
+    assert first == second
+    assert KpiSnapshot.objects.count() == second
+    assert set(KpiSnapshot.objects.values_list("run_id", flat=True)) == {7}
+    win_rate = KpiSnapshot.objects.get(grouping="segment", group_key=str(small_world["segment"].pk), kpi="win_rate")
+    assert win_rate.value == pytest.approx(0.5)
+    assert win_rate.sample_size == 2
+    assert win_rate.snapshot_date == date(2024, 3, 31)
+
+
+def test_snapshot_step_publishes_counts(small_world):
+    from accounts.pipeline import RunContext
+
+    context = RunContext(run_id=3, now=datetime(2024, 3, 31, 12, tzinfo=dt_timezone.utc), full=True)
+    counts = KPI_SNAPSHOT_STEP.publish(context)
+
+    assert counts["kpi_snapshot_rows"] == KpiSnapshot.objects.filter(run_id=3).count() > 0
+
+
+def test_trends_chart_from_snapshots(client, revops_user, small_world):
+    for day in (30, 31):
+        kpi_snapshot_record(now=datetime(2024, 3, day, 12, tzinfo=dt_timezone.utc))
+    client.force_login(revops_user)
+    response = client.get(reverse("insights:trends"), {"grouping": "segment", "chart": "win_rate"})
+    page = response.content.decode()
+
+    assert "<polyline" in page
+    assert "2024-03-30" in page and "2024-03-31" in page
