@@ -9,8 +9,10 @@ from . import views
 
 v1 = [
     path("", include("accounts.api.urls")),
+    path("", include("segmentation.api.urls")),
     path("", include("plays.api.urls")),
     path("", include(views.router.urls)),
+    path("insights/", include("insights.api.urls")),
 ]
 
 urlpatterns = [
