@@ -1,7 +1,7 @@
 from django.urls import path
 
 from .models import SegmentStatus
-from .views import editor, lists
+from .views import editor, lists, runs
 
 app_name = "segmentation"
 
@@ -28,4 +28,7 @@ urlpatterns = [
     ),
     path("segments/<int:pk>/history/", editor.segment_history, name="segment_history"),
     path("segments/<int:pk>/rollback/<int:version>/", editor.segment_rollback, name="segment_rollback"),
+    path("runs/", runs.run_list, name="run_list"),
+    path("runs/start/", runs.run_now, name="run_now"),
+    path("runs/<int:pk>/", runs.run_detail, name="run_detail"),
 ]

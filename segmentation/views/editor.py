@@ -40,9 +40,9 @@ DATA_CHOICE_FIELDS = {
 EMPTY_RULE = {"all": []}
 
 
-def revops_only(request):
+def revops_only(request, message="Only RevOps can edit segments."):
     if not user_has_role(request.user, "revops"):
-        raise PermissionDenied("Only RevOps can edit segments.")
+        raise PermissionDenied(message)
 
 
 def data_choices(object_type, field_name):
