@@ -1,6 +1,13 @@
 """Small pandas helpers shared by parsing and the upsert."""
 
+import re
+
+import numpy as np
 import pandas as pd
+
+from accounts.domains import normalize_domain
+
+NORMALIZED_DOMAIN = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
 
 
 def is_blank(value):
@@ -8,11 +15,44 @@ def is_blank(value):
 
 
 def object_map(series, mapping):
-    """Map values through a dict or function and keep Python objects.
+    """Map values through a dict or function and keep Python objects; blanks and unmapped values give None.
 
     Series.map would turn whole numbers with gaps into floats (125 into 125.0),
-    which an integer column then refuses.
+    which an integer column then refuses. A function is called once per
+    distinct value.
     """
-    lookup = mapping.get if isinstance(mapping, dict) else mapping
-    values = [None if is_blank(value) else lookup(value) for value in series]
-    return pd.Series(values, index=series.index, dtype=object)
+    if not isinstance(mapping, dict):
+        mapping = {value: mapping(value) for value in pd.unique(series.dropna())}
+    if not mapping:
+        return pd.Series(None, index=series.index, dtype=object)
+    results = np.empty(len(mapping) + 1, dtype=object)
+    for position, value in enumerate(mapping.values()):
+        results[position] = value  # one by one, so tuples and lists stay single objects
+    results[-1] = None
+    # tupleize_cols=False keeps tuple values as single keys instead of building a MultiIndex.
+    keys = pd.Index(list(mapping.keys()), dtype=object, tupleize_cols=False)
+    positions = keys.get_indexer(pd.Index(series.to_numpy(dtype=object), dtype=object, tupleize_cols=False))
+    return pd.Series(results[positions], index=series.index, dtype=object)
+
+
+def normalize_domains(series):
+    """Normalize a column of URLs or host names like normalize_domain, column-wise.
+
+    The common forms (scheme, www., path, port) are handled with vectorized
+    string operations; anything else goes through normalize_domain itself.
+    Returns None where nothing is left.
+    """
+    present = series.dropna().astype(str)
+    if present.empty:
+        return pd.Series(None, index=series.index, dtype=object)
+    text = (present.str.strip().str.lower()
+            .str.replace(r"^[a-z][a-z0-9+.-]*://", "", regex=True)
+            .str.replace(r"[/?#].*$", "", regex=True)
+            .str.replace(r":\d*$", "", regex=True)
+            .str.strip(".")
+            .str.replace(r"^www\.", "", regex=True))
+    simple = text.str.fullmatch(NORMALIZED_DOMAIN.pattern).fillna(False).astype(bool)
+    if not simple.all():
+        text[~simple] = present[~simple].map(normalize_domain)
+    text = text.where(text != "", None)
+    return text.reindex(series.index).astype(object).where(lambda values: values.notna(), None)

@@ -16,11 +16,10 @@ from django.contrib.auth import get_user_model
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from accounts.domains import normalize_domain
 from accounts.models import DEFAULT_SOURCE, ImportKind, SynonymKind
 
 from .columns import resolve_columns
-from .frames import object_map
+from .frames import NORMALIZED_DOMAIN, normalize_domains, object_map
 from .normalize import SynonymTables
 from .report import Issue, Outcome
 from .schema import KINDS_WITH_EXTRA, TARGETS, Parse
@@ -43,7 +42,6 @@ from .values import (
 MAX_MONEY = Decimal("9999999999999999.99")  # 18 digits with 2 decimals
 CENT = Decimal("0.01")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_DOMAIN = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
 _PLAIN_NUMBER = re.compile(r"^-?(0|[1-9]\d*)(\.\d+)?$")
 
 
@@ -90,7 +88,8 @@ class _Column:
         self.prepared = prepared
         self.header = header
         self.series = series
-        self.missing = series.map(is_missing).astype(bool)
+        missing_values = [value for value in series.unique() if is_missing(value)]
+        self.missing = series.isin(missing_values)
         self.values = series.where(~self.missing)
 
     def map_distinct(self, parser):
@@ -167,7 +166,7 @@ class FilePreparer:
             values = values.str.replace(r"\s+", " ", regex=True) if parse != Parse.EXTERNAL_ID else values
             self._check_length(column, values, target)
         elif parse == Parse.REFERENCE and target.options.get("domain") or parse == Parse.DOMAIN:
-            values = column.map_distinct(_parse_domain)
+            values = self._domains(column)
         elif parse == Parse.REFERENCE and target.options.get("email") or parse == Parse.EMAIL:
             values = column.map_distinct(_parse_email)
         elif parse in (Parse.INDUSTRY, Parse.COUNTRY, Parse.CHOICE):
@@ -195,6 +194,14 @@ class FilePreparer:
             self.extra_columns[target.extra_key] = values
         else:
             self.out[target.name] = values
+
+    def _domains(self, column):
+        values = normalize_domains(column.values)
+        invalid = column.values.notna() & ~values.fillna("").str.fullmatch(NORMALIZED_DOMAIN.pattern).astype(bool)
+        reasons = pd.Series(None, index=values.index, dtype=object)
+        reasons[invalid] = [f"'{text.strip()}' is not a web domain such as example.com." for text in column.values[invalid]]
+        column.reject(reasons)
+        return values.where(~invalid, None)
 
     def _check_length(self, column, values, target):
         if target.max_length:
@@ -338,17 +345,14 @@ class FilePreparer:
     def _extra_dicts(self):
         if not self.extra_columns:
             return pd.Series([None] * len(self.out), index=self.out.index, dtype=object)
-        columns = {key: values.astype(object).reindex(self.out.index) for key, values in self.extra_columns.items()}
-        frame = pd.DataFrame(columns).astype(object)
-        records = frame.to_dict("records")
+        keys = list(self.extra_columns)
+        columns = []
+        for values in self.extra_columns.values():
+            values = values.astype(object).reindex(self.out.index)
+            columns.append(values.where(values.notna(), None).tolist())
         dicts = []
-        for record in records:
-            entry = {}
-            for key, value in record.items():
-                if value is _CLEAR:
-                    entry[key] = None
-                elif value is not None and not (isinstance(value, float) and value != value):
-                    entry[key] = value
+        for row in zip(*columns):
+            entry = {key: (None if value is _CLEAR else value) for key, value in zip(keys, row) if value is not None}
             dicts.append(entry or None)
         return pd.Series(dicts, index=self.out.index, dtype=object)
 
@@ -448,13 +452,6 @@ _CLEAR = _Clear()
 def _json_number(text):
     value = Decimal(text)
     return int(value) if value == value.to_integral_value() and "." not in text else float(value)
-
-
-def _parse_domain(text):
-    domain = normalize_domain(text)
-    if not domain or not _DOMAIN.match(domain):
-        raise InvalidValue(f"'{text}' is not a web domain such as example.com.")
-    return domain
 
 
 def _parse_email(text):

@@ -108,6 +108,29 @@ def _split_records(text, delimiter):
     return header, rows, starts, bad
 
 
+def _read_simple(text, delimiter):
+    """Read a file whose every record is one line with pandas' C parser; None when the file needs the slow path.
+
+    The slow path handles records that span lines, blank lines, rows with
+    the wrong number of fields, and headers that are blank or repeated.
+    """
+    physical_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, na_filter=False,
+                            skip_blank_lines=False, engine="c")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError):
+        return None
+    columns = [str(column).strip() for column in frame.columns]
+    renamed = any(column.startswith("Unnamed: ") for column in columns) or len(set(columns)) != len(columns)
+    duplicated = any("." in column and column.rsplit(".", 1)[0] in columns for column in columns)
+    if physical_lines != len(frame) + 1 or renamed or duplicated or frame.isna().any(axis=None):
+        return None
+    frame.columns = columns
+    frame = frame.astype(object)
+    lines = pd.Series(range(2, len(frame) + 2), index=frame.index, dtype="int64")
+    return frame, lines
+
+
 def read_table(content, *, encoding=None, delimiter=None):
     """Read CSV bytes into a ReadResult; raise UnreadableFile when there is no table in them.
 
@@ -119,6 +142,9 @@ def read_table(content, *, encoding=None, delimiter=None):
     if not text.strip():
         raise UnreadableFile("The file is empty.")
     delimiter = delimiter or detect_delimiter(text)
+    fast = _read_simple(text, delimiter)
+    if fast is not None:
+        return ReadResult(frame=fast[0], lines=fast[1], encoding=used_encoding, delimiter=delimiter, bad_records=[])
     header, rows, starts, bad = _split_records(text, delimiter)
     if header is None:
         raise UnreadableFile("The file has no header row.")

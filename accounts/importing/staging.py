@@ -7,7 +7,11 @@ import json
 from datetime import date, datetime
 from decimal import Decimal
 
+import numpy as np
+import pandas as pd
 from django.db import connection
+
+from .frames import is_blank
 
 
 def quote(name):
@@ -18,21 +22,46 @@ def is_postgresql():
     return connection.vendor == "postgresql"
 
 
-def _copy_text(value):
-    """Format one value for PostgreSQL's COPY text format."""
-    if value is None:
-        return "\\N"
+def _copy_scalar(value):
+    """Format one non-null value as text for COPY, before escaping."""
     if isinstance(value, bool):
         return "t" if value else "f"
     if isinstance(value, (dict, list)):
-        text = json.dumps(value, ensure_ascii=False)
-    elif isinstance(value, (datetime, date)):
-        text = value.isoformat()
-    elif isinstance(value, (int, Decimal, float)):
-        return str(value)
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return str(value)
+
+
+_COPY_ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
+_SEPARATOR = "\x00"  # cannot occur in PostgreSQL text, so it safely joins a column for one-pass escaping
+
+
+def _copy_column(series, sql_type):
+    """Format a column for PostgreSQL's COPY text format: escaped text, \\N for NULL; returns a list."""
+    values = series.to_numpy(dtype=object)
+    blank = pd.isna(values)
+    texts = np.full(len(values), "\\N", dtype=object)
+    present = values[~blank]
+    if not len(present):
+        return texts.tolist()
+    if sql_type.startswith(("varchar", "text", "char")):
+        formatted = [value if isinstance(value, str) else str(value) for value in present]
+    elif sql_type.startswith(("integer", "bigint", "smallint", "numeric", "double", "real")):
+        formatted = list(map(str, present))
     else:
-        text = str(value)
-    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+        formatted = list(map(_copy_scalar, present))
+    joined = _SEPARATOR.join(formatted)
+    if any(character in joined for character in "\\\t\n\r"):
+        formatted = [_escape(text) for text in formatted]
+    texts[~blank] = formatted
+    return texts.tolist()
+
+
+def _escape(text):
+    for plain, escaped in _COPY_ESCAPES:
+        text = text.replace(plain, escaped)
+    return text
 
 
 class StagingTable:
@@ -52,28 +81,29 @@ class StagingTable:
             cursor.execute(f"DROP TABLE IF EXISTS {self.sql_name}")
             cursor.execute(f"CREATE TEMPORARY TABLE {self.sql_name} ({definition})")
 
-    def load(self, rows, *, sqlite_adapters=None):
-        """Load rows: sequences of Python values in column order.
+    def load(self, frame, *, sqlite_adapters=None):
+        """Load a DataFrame with one column per staging column, in order; None or NaN is NULL.
 
-        On SQLite, sqlite_adapters maps a column index to a function that turns
-        the value into what Django would store (dates, datetimes and JSON as text).
+        On SQLite, sqlite_adapters maps a column name to a function that turns
+        a value into what Django would store (dates, datetimes and JSON as text).
         """
         names = ", ".join(quote(name) for name, _ in self.columns)
+        if frame.empty:
+            return
         with connection.cursor() as cursor:
             if is_postgresql():
-                buffer = io.StringIO()
-                for row in rows:
-                    buffer.write("\t".join(_copy_text(value) for value in row))
-                    buffer.write("\n")
-                buffer.seek(0)
+                texts = [_copy_column(frame[name], sql_type) for name, sql_type in self.columns]
+                buffer = io.StringIO("\n".join(map("\t".join, zip(*texts))) + "\n")
                 cursor.copy_expert(f"COPY {self.sql_name} ({names}) FROM STDIN", buffer)
             else:
                 adapters = sqlite_adapters or {}
-                prepared = [
-                    [adapters[index](value) if index in adapters and value is not None else value
-                     for index, value in enumerate(row)]
-                    for row in rows
-                ]
+                columns = []
+                for name, _ in self.columns:
+                    adapt = adapters.get(name)
+                    columns.append([
+                        None if is_blank(value) else (adapt(value) if adapt else value) for value in frame[name]
+                    ])
+                prepared = list(zip(*columns))
                 placeholders = ", ".join(["%s"] * len(self.columns))
                 cursor.executemany(f"INSERT INTO {self.sql_name} ({names}) VALUES ({placeholders})", prepared)
         if is_postgresql():

@@ -24,7 +24,6 @@ import pandas as pd
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from accounts.domains import normalize_domain
 from accounts.models import (
     DEFAULT_SOURCE,
     Account,
@@ -35,7 +34,7 @@ from accounts.models import (
     Opportunity,
 )
 
-from .frames import is_blank, object_map
+from .frames import is_blank, normalize_domains, object_map
 from .report import Issue, Outcome
 from .staging import StagingTable, fetch, is_postgresql, quote
 
@@ -220,7 +219,7 @@ def _normalize_keys(frame):
     """Normalize match keys the way the database stores them, for callers that pass raw values."""
     for column in ("domain", "parent_domain", "account_domain"):
         if column in frame.columns:
-            frame[column] = frame[column].map(lambda value: normalize_domain(value) or None, na_action="ignore")
+            frame[column] = normalize_domains(frame[column])
     for column in ("email", "contact_email"):
         if column in frame.columns:
             frame[column] = frame[column].map(lambda value: str(value).strip().lower() or None, na_action="ignore")
@@ -240,10 +239,12 @@ def _validate(config, state):
         values = frame[name]
         present = values.notna()
         if isinstance(model_field, models.CharField):
-            text = values.map(lambda value: value if isinstance(value, str) else None)
-            state.reject_where(present & text.isna(), name, f"{name} must be text.")
+            all_text = pd.api.types.infer_dtype(values[present], skipna=True) in ("string", "empty")
+            is_text = present if all_text else values.map(lambda value: isinstance(value, str))
+            state.reject_where(present & ~is_text, name, f"{name} must be text.")
             if model_field.max_length:
-                too_long = text.str.len() > model_field.max_length
+                lengths = values[is_text].map(len).reindex(values.index)
+                too_long = lengths > model_field.max_length
                 state.reject_where(too_long.fillna(False).astype(bool), name,
                                    f"Longer than the {model_field.max_length} characters {name} can hold; shorten it.")
             if model_field.choices:
@@ -307,7 +308,7 @@ def _reject_duplicates_in_file(config, state, frame):
 
     for key, column, label in keys:
         candidates = frame[frame[key].notna() & ~state.rejected]
-        first_line = candidates.groupby(key)["line"].transform("min")
+        first_line = candidates["line"].astype("int64").groupby(candidates[key]).transform("min")
         repeated = candidates[candidates["line"] != first_line]
         for index in repeated.index:
             state.reject(
@@ -327,14 +328,14 @@ def _write(config, state, *, source, default_currency):
     table = config.model._meta.db_table
     keys = _lookup_keys(config, valid, source=source, table=table)
     decisions = _decide(config, state, keys)
-    if not decisions:
+    if decisions.empty:
         return _result(state, {}, set(), set())
 
     rows = StagingTable("tierline_import_rows", _row_columns(config, state.frame))
     # The staging tables are created inside the upsert's transaction, so an
     # error rolls them back with everything else; only success drops them.
     rows.create()
-    rows.load(_row_values(config, state, decisions), sqlite_adapters=_sqlite_adapters(config, state.frame))
+    rows.load(_row_frame(config, state.frame, decisions), sqlite_adapters=_sqlite_adapters(config, state.frame))
     if config.fallback == "natural":
         _match_natural_keys(config, rows, table)
     inserted = _insert(config, rows, table, source=source, default_currency=default_currency)
@@ -358,9 +359,7 @@ def _lookup_keys(config, valid, *, source, table):
     staging = StagingTable("tierline_import_keys", [(name, "integer" if name == "line" else "text")
                                                      for name in columns])
     staging.create()
-    values = valid.reindex(columns=columns)
-    values = values.astype(object).where(values.notna(), None)
-    staging.load(values.itertuples(index=False, name=None))
+    staging.load(valid.reindex(columns=columns))
     keys = staging.sql_name
     account_table = quote(Account._meta.db_table)
     contact_table = quote(Contact._meta.db_table)
@@ -421,7 +420,7 @@ def _decide(config, state, keys):
 
     # Two rows that reach the same record (one by external id, one by domain) would overwrite each other.
     matched = frame[frame["_target_id"].notna() & ~state.rejected]
-    first_line = matched.groupby("_target_id")["line"].transform("min")
+    first_line = matched["line"].astype("int64").groupby(matched["_target_id"].astype("int64")).transform("min")
     for index in matched[matched["line"] != first_line].index:
         state.reject(index, "external_id" if frame.at[index, "_ext_key"] else config.fallback,
                      f"This row matches the same record as line {first_line[index]}; merge the two rows.")
@@ -466,8 +465,7 @@ def _decide(config, state, keys):
     frame.loc[new.index, "_new_id"] = pd.Series(new_ids, index=new.index, dtype=object)
     if config.parent_reference:
         _link_parents_in_file(state)
-    valid = frame[~state.rejected]
-    return {int(record["line"]): record for record in valid.to_dict("records")}
+    return frame[~state.rejected]
 
 
 def _reference(state, keys, prefix, by, label):
@@ -510,9 +508,11 @@ def _resolve_parents(state, keys):
         for domain, line in zip(frame["domain"], frame["line"]):
             if domain and domain not in first_by_domain:
                 first_by_domain[domain] = line
-    for index in frame.index:
-        if state.rejected[index]:
-            continue
+    referencing = pd.Series(False, index=frame.index)
+    for column in ("parent_external_id", "parent_domain"):
+        if column in frame.columns:
+            referencing |= frame[column].notna()
+    for index in frame.index[referencing & ~state.rejected]:
         parent_ext = frame.at[index, "parent_external_id"] if "parent_external_id" in frame.columns else None
         parent_domain = frame.at[index, "parent_domain"] if "parent_domain" in frame.columns else None
         if not parent_ext and not parent_domain:
@@ -667,30 +667,29 @@ def _row_columns(config, frame):
     return columns
 
 
-def _row_values(config, state, decisions):
-    frame = state.frame
-    fields = _staged_fields(config, frame)
-    references = _reference_columns(config, frame)
-    for line, record in decisions.items():
-        values = [line, _nullable(record["_target_id"]), _nullable(record["_new_id"])]
-        external_id = record.get("external_id")
-        values.append(external_id.strip() if isinstance(external_id, str) and external_id.strip() else None)
-        values.extend(_nullable(record[name]) for name in fields)
-        values.extend(_nullable(record.get(source_column)) for source_column, _ in references)
-        yield values
-
-
-def _nullable(value):
-    return None if is_blank(value) else value
+def _row_frame(config, frame, decisions):
+    """Build the staged rows: ids decided for each line, the external id, the fields and the references."""
+    staged = pd.DataFrame({
+        "line": decisions["line"].astype("int64"),
+        "target_id": decisions["_target_id"],
+        "new_id": decisions["_new_id"],
+        "external_id": decisions["_ext_raw"],
+    })
+    meta = config.model._meta
+    for name in _staged_fields(config, frame):
+        staged[meta.get_field(name).column] = decisions[name]
+    for source_column, column in _reference_columns(config, frame):
+        staged[column] = decisions[source_column] if source_column in decisions.columns else None
+    return staged
 
 
 def _sqlite_adapters(config, frame):
-    """Convert values the way Django stores them on SQLite, by staged column index."""
+    """Convert values the way Django stores them on SQLite, by staged column name."""
     meta = config.model._meta
     adapters = {}
-    for offset, name in enumerate(_staged_fields(config, frame), start=4):
+    for name in _staged_fields(config, frame):
         model_field = meta.get_field(name)
-        adapters[offset] = lambda value, model_field=model_field: model_field.get_db_prep_save(value, connection)
+        adapters[model_field.column] = lambda value, model_field=model_field: model_field.get_db_prep_save(value, connection)
     return adapters
 
 
@@ -832,18 +831,13 @@ def _update(config, rows, table):
 
 def _result(state, targets, inserted, updated, matched=frozenset()):
     frame = state.frame
-    outcomes, ids = [], []
-    line_to_target = targets
-    for index, line in zip(frame.index, frame["line"]):
-        if state.rejected[index]:
-            outcomes.append(REJECTED)
-            ids.append(None)
-            continue
-        record_id = line_to_target.get(line)
-        ids.append(record_id)
-        if line in matched:
-            outcomes.append(UPDATED if record_id in updated else UNCHANGED)
-        else:
-            outcomes.append(CREATED if record_id in inserted else REJECTED)
-    rows = pd.DataFrame({"line": frame["line"].astype(int), "outcome": outcomes, "id": ids}, index=frame.index)
+    lines = frame["line"].astype("int64")
+    ids = object_map(lines, targets)
+    outcome = pd.Series(REJECTED, index=frame.index, dtype=object)
+    is_matched = lines.isin(list(matched)) & ~state.rejected
+    outcome[is_matched] = UNCHANGED
+    outcome[is_matched & ids.isin(list(updated))] = UPDATED
+    outcome[~is_matched & ~state.rejected & ids.isin(list(inserted))] = CREATED
+    ids[state.rejected] = None
+    rows = pd.DataFrame({"line": lines, "outcome": outcome, "id": ids}, index=frame.index)
     return UpsertResult(rows=rows, issues=state.issues)

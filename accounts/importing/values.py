@@ -44,6 +44,7 @@ UNITS = {"dollars": Decimal(1), "units": Decimal(1), "thousands": Decimal(1_000)
 _SPACES = re.compile(r"[\s\u00a0\u202f']+")
 _US_NUMBER = re.compile(r"^(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$|^\.\d+$")
 _EU_NUMBER = re.compile(r"^(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$|^,\d+$")
+_PLAIN_US_AMOUNT = re.compile(r"^\$?(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)$")
 _SUFFIX = re.compile(r"^(?P<number>.*?\d)\s*(?P<suffix>[a-z]+)\.?$", re.IGNORECASE)
 
 
@@ -97,6 +98,12 @@ def parse_money(text, *, decimal_comma=False, allow_currency=True, allow_suffix=
     whether a suffix such as k, M or bn multiplied the amount).
     """
     original = str(text).strip()
+    if not decimal_comma:
+        plain = _PLAIN_US_AMOUNT.match(original)
+        if plain:
+            # The common case, "$1,200,000" or "1200000.50", without the general parser.
+            currency = "USD" if original.startswith("$") else None
+            return Decimal(plain.group("number").replace(",", "")), currency, False
     body = original
     negative = False
     if body.startswith("(") and body.endswith(")"):
