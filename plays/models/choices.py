@@ -25,8 +25,8 @@ class Coverage(models.TextChoices):
 
 
 class OverflowPolicy(models.TextChoices):
-    WAITLIST = "waitlist", "Waitlist: wait for a free place, first come first served"
-    SKIP = "skip", "Skip: leave out, and pick the highest ICP scores again at the next run"
+    WAITLIST = "waitlist", "Waitlist, first come first served"
+    SKIP = "skip", "Skip, highest ICP scores first at each run"
 
 
 class Channel(models.TextChoices):

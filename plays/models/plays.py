@@ -98,7 +98,9 @@ class Play(models.Model):
         max_length=16,
         choices=OverflowPolicy.choices,
         default=OverflowPolicy.WAITLIST,
-        help_text="What happens to accounts that meet entry while the play is full.",
+        help_text="What happens to accounts that meet entry while the play is full. Waitlisted accounts take "
+        "free places in the order they started waiting. Skipped accounts are left out, and each run admits "
+        "the highest ICP scores.",
     )
     overflow_count = models.PositiveIntegerField(
         default=0, help_text="Accounts that met entry but found the play full at the last recompute."

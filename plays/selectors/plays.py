@@ -137,6 +137,11 @@ class EntryPreview:
     would_overflow: int
     sample: list
 
+    @property
+    def already_in(self):
+        """Eligible accounts that cannot enter: already enrolled, waiting, or barred from re-entry."""
+        return self.eligible - self.new_entries
+
 
 def play_entry_preview(*, play: Play, criteria: PlayCriteria, now: datetime.datetime) -> EntryPreview:
     """Count and sample the accounts that would enter play now, within its cap.

@@ -84,9 +84,15 @@ def _has_entry_criteria(play, segment_ids):
     return criteria.has_entry_criteria
 
 
+# Paths under /plays/ that a play's slug must not take.
+RESERVED_SLUGS = {"new", "preview", "queue", "journeys", "enrollments"}
+
+
 def unique_play_slug(name: str, *, exclude_pk=None) -> str:
-    """Return a slug made from name that no other play uses."""
+    """Return a slug made from name that no other play uses and no page path takes."""
     base = slugify(name)[:56] or "play"
+    if base in RESERVED_SLUGS:
+        base = f"{base}-play"
     slug, number = base, 2
     while Play.objects.filter(slug=slug).exclude(pk=exclude_pk).exists():
         slug, number = f"{base}-{number}", number + 1

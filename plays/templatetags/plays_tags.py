@@ -8,6 +8,8 @@ Other apps' pages show plays with two tags, which read their own data:
 from django import template
 from django.utils import timezone
 
+from accounts.roles import user_has_role
+
 from ..models import SlaStatus
 from ..selectors import account_enrollments, steps_due, work_queue
 
@@ -31,10 +33,13 @@ def account_plays(context, account):
     """Render the account's plays, their SLA states and the steps due on it."""
     now = timezone.now()
     request = context.get("request")
+    user = getattr(request, "user", None)
+    may_complete = user is not None and (account.owner_id == user.pk or user_has_role(user, "revops"))
     return {
         "account": account,
         "enrollments": account_enrollments(account=account, now=now),
-        "steps": steps_due(user=getattr(request, "user", None), now=now, account=account),
+        "steps": steps_due(user=user, now=now, account=account),
+        "may_complete": may_complete,
         "request": request,
         "csrf_token": context.get("csrf_token"),
     }
@@ -46,6 +51,7 @@ def rep_work_queue(context):
     request = context["request"]
     return {
         "queue": work_queue(user=request.user, now=timezone.now()),
+        "may_complete": True,
         "request": request,
         "csrf_token": context.get("csrf_token"),
     }

@@ -150,7 +150,7 @@ def test_preview_counts_who_would_enter(client, revops):
     body = response.content.decode()
     assert response.status_code == 200
     assert "<strong>2</strong> accounts would enter now" in body
-    assert "out of 3 that meet the criteria" in body
+    assert "3 meet the criteria" in body
     assert "1 would find the play full" in body
     assert body.index("Score 30") < body.index("Score 20")
     assert "Score 10" not in body
@@ -288,3 +288,30 @@ class TestJourneyPages:
                                  "rule": '{"field": "health_score", "op": "gte", "value": 95}'})
         assert good.status_code == 302
         assert JourneyStage.objects.get(key="champion").rule["value"] == 95
+
+
+class TestWorkspaceSections:
+    def test_account_page_lists_plays_and_steps(self, client, rep):
+        account = make_account("Acme", icp_tier=1, owner=rep)
+        play = make_play(name="Tier 1 outreach", eligible_tiers=[1], sla_hours=24)
+        CadenceStep.objects.create(play=play, position=1, day_offset=0, channel="call", action="Intro call")
+        enrollments_recompute(now=timezone.now())
+
+        body = client.get(reverse("workspace:account", args=[account.pk])).content.decode()
+
+        assert 'id="plays-heading"' in body
+        assert "Tier 1 outreach" in body
+        assert "On time" in body
+        assert "Intro call" in body
+
+    def test_my_accounts_shows_work_queue(self, client, rep):
+        make_account("Acme", icp_tier=1, owner=rep)
+        play = make_play(name="Queue play", eligible_tiers=[1], sla_hours=2, sla_at_risk_hours=1)
+        CadenceStep.objects.create(play=play, position=1, day_offset=0, channel="email", action="Send the intro")
+        enrollments_recompute(now=timezone.now() - datetime.timedelta(minutes=90))
+
+        body = client.get(reverse("workspace:my_accounts")).content.decode()
+
+        assert 'id="queue-heading"' in body
+        assert "Send the intro" in body
+        assert "At risk" in body
