@@ -1,7 +1,7 @@
 from django.urls import path
 
 from .models import SegmentStatus
-from .views import editor, lists, runs
+from .views import editor, icp, lists, runs
 
 app_name = "segmentation"
 
@@ -28,6 +28,10 @@ urlpatterns = [
     ),
     path("segments/<int:pk>/history/", editor.segment_history, name="segment_history"),
     path("segments/<int:pk>/rollback/<int:version>/", editor.segment_rollback, name="segment_rollback"),
+    path("icp/", icp.icp_list, name="icp_list"),
+    path("icp/new/", icp.icp_new, name="icp_new"),
+    path("icp/<int:pk>/", icp.icp_edit, name="icp_edit"),
+    path("icp/<int:pk>/publish/", icp.icp_publish, name="icp_publish"),
     path("runs/", runs.run_list, name="run_list"),
     path("runs/start/", runs.run_now, name="run_now"),
     path("runs/<int:pk>/", runs.run_detail, name="run_detail"),
