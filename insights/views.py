@@ -265,10 +265,22 @@ def _interval(low, high, formatter):
 # Overlap
 
 
+def chosen_segments(request):
+    """The segments named by ?segments= (ids, repeated or comma-separated), else every active one."""
+    raw = [part for value in request.GET.getlist("segments") for part in value.split(",") if part.strip()]
+    if not raw:
+        return active_segments()
+    ids = _segment_ids(",".join(raw))
+    return list(Segment.objects.filter(pk__in=ids, object_type="accounts").order_by("name", "id"))
+
+
 @require_GET
 @insights_viewer_required
 def overlap(request):
-    segments = active_segments()
+    try:
+        segments = chosen_segments(request)
+    except GroupingError as error:
+        return render(request, "insights/overlap.html", {"error": str(error)}, status=400)
     result = overlap_matrix(segments=segments)
     if wants_csv(request):
         rows = [(a.slug, b.slug, shared, f"{jaccard:.4f}") for a, b, shared, jaccard in result.pairs()]
@@ -296,10 +308,15 @@ def overlap(request):
 @insights_viewer_required
 def verdicts(request):
     form = KpiFilterForm(request.GET, segment_choices=[])
+    form.fields.pop("segments")
     if not form.is_valid():
         return render(request, "insights/verdicts.html", {"form": form}, status=400)
     period = form.cleaned_data["period"]
-    results = segment_verdicts(period=period)
+    try:
+        results = segment_verdicts(period=period, segments=chosen_segments(request))
+    except GroupingError as error:
+        form.add_error(None, str(error))
+        return render(request, "insights/verdicts.html", {"form": form}, status=400)
     if wants_csv(request):
         header = ["segment", "outcome", "plays", "closed_deals", "win_rate", "baseline_win_rate", "win_rate_p",
                   "win_rate_p_adjusted", "avg_deal_size", "baseline_deal_size", "deal_size_p",

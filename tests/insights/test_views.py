@@ -213,3 +213,22 @@ def test_trends_chart_from_snapshots(client, revops_user, small_world):
 
     assert "<polyline" in page
     assert "2024-03-30" in page and "2024-03-31" in page
+
+
+def test_overlap_and_verdicts_take_chosen_segments(client, revops_user, small_world):
+    client.force_login(revops_user)
+    segment = small_world["segment"]
+
+    overlap = client.get(reverse("insights:overlap"), {"segments": str(segment.pk)})
+    verdicts = client.get(reverse("insights:verdicts"), {"segments": str(segment.pk), "period": "2024-03"})
+
+    assert [item["segment"] for item in overlap.context["matrix"]] == [segment]
+    assert [row["verdict"].segment for row in verdicts.context["rows"]] == [segment]
+
+
+def test_overlap_rejects_bad_segment_ids(client, revops_user):
+    client.force_login(revops_user)
+    response = client.get(reverse("insights:overlap"), {"segments": "one,two"})
+
+    assert response.status_code == 400
+    assert "Invalid segments 'one,two'" in html.unescape(response.content.decode())
