@@ -36,7 +36,9 @@ class RuleField(forms.JSONField):
         if rule in ("", {}):
             return None
         if rule is not None and not isinstance(rule, dict):
-            raise forms.ValidationError(f"A rule is a JSON object such as {{\"all\": [...]}}, not {type(rule).__name__}.")
+            raise forms.ValidationError(
+                f"A rule is a JSON object such as {{\"all\": [...]}}, not {type(rule).__name__}."
+            )
         return rule
 
 
@@ -61,11 +63,17 @@ class PlayForm(forms.ModelForm):
         help_text="Only accounts in these ICP tiers can enter. None ticked: every tier and not ICP.",
     )
     entry_lifecycle_stages = forms.MultipleChoiceField(
-        choices=LifecycleStage.choices, required=False, widget=forms.CheckboxSelectMultiple, label="Entry lifecycle stages"
+        choices=LifecycleStage.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Entry lifecycle stages",
     )
     entry_rule = RuleField(label="Entry rule")
     exit_lifecycle_stages = forms.MultipleChoiceField(
-        choices=LifecycleStage.choices, required=False, widget=forms.CheckboxSelectMultiple, label="Exit on lifecycle stage"
+        choices=LifecycleStage.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Exit on lifecycle stage",
     )
     exit_journey_stages = forms.MultipleChoiceField(
         choices=[], required=False, widget=forms.CheckboxSelectMultiple, label="Exit on journey stage"
@@ -138,7 +146,9 @@ def cadence_steps_from(formset) -> list[dict]:
 
 
 class JourneyStageForm(forms.ModelForm):
-    rule = RuleField(help_text=RULE_HELP.replace("Leave empty for none.", "Leave empty to take every account not placed higher."))
+    rule = RuleField(
+        help_text=RULE_HELP.replace("Leave empty for none.", "Leave empty to take every account not placed higher.")
+    )
 
     class Meta:
         model = JourneyStage

@@ -34,7 +34,7 @@ def touches_after_entry(*, now: datetime.datetime):
 def sla_status_at(now: datetime.datetime, *, live: bool = False):
     """Build the SLA state of an enrollment at now, as an expression on Enrollment.
 
-    With live=True the state also sees touches recorded since the last
+    With live=True the state also counts touches recorded since the last
     recompute, for pages that show the state between runs. Final states
     (met, breached) never change.
     """

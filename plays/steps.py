@@ -27,6 +27,7 @@ def enrollments_publish(context):
         "sla_at_risk": sla.get("sla_at_risk", 0),
         "sla_breached": sla.get("sla_breached", 0),
         "sla_met": sla.get("sla_met", 0),
+        "plays_invalid": len(result["skipped"]),
     }
 
 

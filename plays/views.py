@@ -105,7 +105,7 @@ def _bind_editor(request, play):
     initial_steps = []
     if play.pk:
         initial_steps = [
-            {"day_offset": step.day_offset, "channel": step.channel, "action": step.action, "owner_role": step.owner_role}
+            {field: getattr(step, field) for field in ("day_offset", "channel", "action", "owner_role")}
             for step in play.steps.all()
         ]
     form = PlayForm(data, instance=play)

@@ -112,7 +112,9 @@ class EnrollmentChangePageSerializer(serializers.Serializer):
 
 
 class JourneyStageSerializer(serializers.ModelSerializer):
-    account_count = serializers.IntegerField(read_only=True, help_text="Accounts on the stage after the last recompute.")
+    account_count = serializers.IntegerField(
+        read_only=True, help_text="Accounts on the stage after the last recompute."
+    )
 
     class Meta:
         model = JourneyStage

@@ -25,7 +25,9 @@ CHANGE_PARAMETERS = [
     OpenApiParameter("after", int, description="Return changes with a larger id; 0 or left out reads from the start."),
     OpenApiParameter("kind", str, description=f"Kinds of change, comma-separated: {', '.join(ChangeKind.values)}."),
     OpenApiParameter("play", str, description="Slug of a play."),
-    OpenApiParameter("page_size", int, description=f"Changes per page, from 1 to {MAX_CHANGES}; default {DEFAULT_CHANGES}."),
+    OpenApiParameter(
+        "page_size", int, description=f"Changes per page, from 1 to {MAX_CHANGES}; default {DEFAULT_CHANGES}."
+    ),
 ]
 
 

@@ -22,7 +22,9 @@ class Enrollment(models.Model):
     play = models.ForeignKey(Play, on_delete=models.PROTECT, related_name="enrollments")
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="enrollments")
     status = models.CharField(max_length=12, choices=EnrollmentStatus.choices)
-    waitlisted_at = models.DateTimeField(null=True, blank=True, help_text="When the account met entry but the play was full.")
+    waitlisted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the account met entry but the play was full."
+    )
     entered_at = models.DateTimeField(null=True, blank=True, help_text="Empty while the account waits for a place.")
     entered_on = models.DateField(
         null=True, blank=True, help_text="The entry date in the configured time zone; cadence days count from it."
@@ -33,8 +35,12 @@ class Enrollment(models.Model):
     entered_run_id = models.PositiveBigIntegerField(null=True, blank=True)
     exited_run_id = models.PositiveBigIntegerField(null=True, blank=True)
 
-    sla_due_at = models.DateTimeField(null=True, blank=True, help_text="When the first touch is due; empty without an SLA.")
-    sla_at_risk_at = models.DateTimeField(null=True, blank=True, help_text="When an untouched enrollment turns at risk.")
+    sla_due_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the first touch is due; empty without an SLA."
+    )
+    sla_at_risk_at = models.DateTimeField(
+        null=True, blank=True, help_text="When an untouched enrollment turns at risk."
+    )
     sla_status = models.CharField(max_length=12, blank=True, choices=SlaStatus.choices)
     sla_breached_at = models.DateTimeField(null=True, blank=True, help_text="The due time that passed without a touch.")
     first_touch_at = models.DateTimeField(null=True, blank=True)

@@ -1,10 +1,10 @@
 """Plays: coordinated programs for a segment, with entry and exit criteria,
 cadence steps, an SLA and shared KPIs.
 
-Entry criteria combine with AND: an account enters when it is a current
-member of any of the entry segments (if any are set), sits in one of the
-eligible tiers (if any are set), is at one of the entry lifecycle stages (if
-any are set) and matches the entry rule (if one is set).
+Entry criteria combine with AND, and a criterion left empty does not apply.
+An account enters when it is a current member of any of the entry segments,
+sits in one of the eligible tiers, is at one of the entry lifecycle stages
+and matches the entry rule.
 """
 
 from django.conf import settings

@@ -62,9 +62,9 @@ def heatmap_counts():
 def journey_heatmap():
     """Return active account segments against journey stages, with where each segment clusters.
 
-    A cell's share is its part of the segment's current members; a segment
-    clusters on the stage with the most members (the more advanced one on a
-    tie). Accounts on no stage, or on a stage since deleted, fall in the
+    A cell's share is its part of the segment's current members. A segment
+    clusters on the stage with the most members, or on the more advanced one
+    of a tie. Accounts on no stage, or on a stage since deleted, fall in the
     "not placed" column.
     """
     stages = list(JourneyStage.objects.order_by("position").values_list("key", "name"))

@@ -129,7 +129,7 @@ def _deal_kpi(play, key):
 
 @dataclass
 class EntryPreview:
-    """Who would enter a play if the enrollment step ran now."""
+    """The accounts that would enter a play if the enrollment step ran now: counts and a sample."""
 
     eligible: int
     new_entries: int

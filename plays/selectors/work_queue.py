@@ -57,7 +57,9 @@ def steps_due(*, user, now: datetime.datetime, account=None) -> list[DueStep]:
     """
     today = timezone.localdate(to_utc(now))
     steps = list(
-        CadenceStep.objects.filter(play__status=PlayStatus.ACTIVE).select_related("play").order_by("day_offset", "position")
+        CadenceStep.objects.filter(play__status=PlayStatus.ACTIVE)
+        .select_related("play")
+        .order_by("day_offset", "position")
     )
     if account is None:
         steps = [step for step in steps if step.owner_role in _step_roles(user)]
@@ -75,7 +77,10 @@ def steps_due(*, user, now: datetime.datetime, account=None) -> list[DueStep]:
             entered_on__gte=latest_entry - datetime.timedelta(days=OVERDUE_WINDOW_DAYS),
         )
     enrollments = Enrollment.objects.filter(window, status=EnrollmentStatus.ACTIVE).select_related("account", "play")
-    enrollments = enrollments.filter(account=account) if account is not None else enrollments.filter(account__owner=user)
+    if account is not None:
+        enrollments = enrollments.filter(account=account)
+    else:
+        enrollments = enrollments.filter(account__owner=user)
     enrollments = list(enrollments)
     done = set(
         StepCompletion.objects.filter(enrollment__in=enrollments).values_list("enrollment_id", "step_id")
@@ -99,12 +104,16 @@ def slas_needing_attention(*, user=None, now: datetime.datetime, account=None):
     For the accounts the user owns, or for one account.
     """
     enrollments = Enrollment.objects.filter(status=EnrollmentStatus.ACTIVE, sla_due_at__isnull=False)
-    enrollments = enrollments.filter(account=account) if account is not None else enrollments.filter(account__owner=user)
+    if account is not None:
+        enrollments = enrollments.filter(account=account)
+    else:
+        enrollments = enrollments.filter(account__owner=user)
     live = enrollments_with_live_sla(
         enrollments.filter(play__status=PlayStatus.ACTIVE).select_related("account", "play"), now=now
     )
     untouched = Q(first_touch_at__isnull=True) & ~Q(Exists(touches_after_entry(now=to_utc(now))))
-    return live.filter(untouched, live_sla_status__in=[SlaStatus.AT_RISK, SlaStatus.BREACHED]).order_by("sla_due_at", "id")
+    needing_touch = live.filter(untouched, live_sla_status__in=[SlaStatus.AT_RISK, SlaStatus.BREACHED])
+    return needing_touch.order_by("sla_due_at", "id")
 
 
 def account_enrollments(*, account, now: datetime.datetime):

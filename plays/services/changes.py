@@ -12,8 +12,9 @@ def enrollment_changes_record(*, kind: str, enrollments, occurred_column: str, n
     """Log a change of `kind` for each of `enrollments` that has none yet; return the rows added.
 
     occurred_column names the enrollment column that holds when the change
-    took effect. Logging a kind at most once per enrollment keeps a rerun of
-    the same recompute from logging its changes twice.
+    took effect. The unique constraint enrollment_change_once allows each
+    kind once per enrollment, and this insert skips kinds already logged, so
+    a rerun of the same recompute logs nothing twice.
     """
     already = EnrollmentChange.objects.filter(enrollment_id=OuterRef("pk"), kind=kind)
     source = enrollments.exclude(Exists(already)).order_by()

@@ -13,6 +13,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import Account
+from segmentation.rules import RuleValidationError
 
 from ..criteria import (
     PRIORITY_ORDER,
@@ -201,16 +202,28 @@ def enrollments_recompute(*, now: datetime.datetime, run=None) -> dict:
     SLAs are brought up to date before the exits, so an enrollment that
     leaves keeps the SLA state it had at its exit, and again after the
     entries, so a first touch at the moment of entry counts at once. Draft
-    and paused plays are left as they are.
+    and paused plays are left as they are, and so is a play whose entry rule
+    no longer compiles: the result lists it under "skipped".
     """
     now = to_utc(now)
     totals = {"entered": 0, "waitlisted": 0, "promoted": 0, "exited": 0, "overflow": 0}
     by_play = {}
+    skipped = {}
     with transaction.atomic():
         sla_before = enrollment_slas_update(now=now, run=run)
         plays = Play.objects.filter(status__in=[PlayStatus.ACTIVE, PlayStatus.RETIRED]).order_by("id")
         for play in plays:
-            counts = play_enrollments_recompute(play=play, now=now, run=run)
+            try:
+                counts = play_enrollments_recompute(play=play, now=now, run=run)
+            except RuleValidationError as error:
+                # A rule that was valid when saved can break later, for
+                # example when a segment it references is deleted. The play
+                # keeps its enrollments and the other plays still run.
+                skipped[play.slug] = [str(problem) for problem in error.errors]
+                logger.error(
+                    "Enrollment step skipped play %s (id %s): invalid entry rule: %s", play.slug, play.pk, error
+                )
+                continue
             if any(counts[key] for key in ("entered", "waitlisted", "promoted", "exited", "overflow")):
                 by_play[play.slug] = counts
             for key in ("entered", "waitlisted", "promoted", "overflow"):
@@ -219,4 +232,4 @@ def enrollments_recompute(*, now: datetime.datetime, run=None) -> dict:
         sla_after = enrollment_slas_update(now=now, run=run)
     sla = {key: sla_before.get(key, 0) + sla_after.get(key, 0) for key in set(sla_before) | set(sla_after)}
     logger.info("Enrollment step at %s: %s, SLA changes %s", now.isoformat(), totals, sla)
-    return {**totals, "sla": sla, "plays": by_play}
+    return {**totals, "sla": sla, "plays": by_play, "skipped": skipped}

@@ -20,7 +20,7 @@ def journey_stage_expression(stages, *, now: datetime.datetime):
 
     stages are checked from the highest position down, so an account that
     meets several stages gets the most advanced. The first stage without a
-    rule catches every account not placed above it; with no such stage an
+    rule catches every account not placed above it. Without such a stage, an
     account that meets no rule gets the empty stage.
     """
     whens = []

@@ -44,8 +44,9 @@ def play_validate(*, play: Play, segment_ids) -> None:
         errors.update(error.message_dict)
 
     _check_list(errors, "eligible_tiers", play.eligible_tiers, IcpTier.values, "tiers")
-    _check_list(errors, "entry_lifecycle_stages", play.entry_lifecycle_stages, LifecycleStage.values, "lifecycle stages")
-    _check_list(errors, "exit_lifecycle_stages", play.exit_lifecycle_stages, LifecycleStage.values, "lifecycle stages")
+    stages = LifecycleStage.values
+    _check_list(errors, "entry_lifecycle_stages", play.entry_lifecycle_stages, stages, "lifecycle stages")
+    _check_list(errors, "exit_lifecycle_stages", play.exit_lifecycle_stages, stages, "lifecycle stages")
     journey_keys = list(JourneyStage.objects.values_list("key", flat=True))
     _check_list(errors, "exit_journey_stages", play.exit_journey_stages, journey_keys, "journey stages")
     _check_list(errors, "kpis", play.kpis, Kpi.values, "KPIs")
@@ -118,7 +119,8 @@ def play_save(*, play: Play, segment_ids, steps: list[dict]) -> Play:
             step_errors[f"step {index + 1}"] = [f"{field}: {message}" for field, messages in error.message_dict.items()
                                                 for message in messages]
     if step_errors:
-        raise ValidationError({"__all__": [f"{where}: {'; '.join(messages)}" for where, messages in step_errors.items()]})
+        messages = [f"{where}: {'; '.join(problems)}" for where, problems in step_errors.items()]
+        raise ValidationError({"__all__": messages})
 
     with transaction.atomic():
         play.save()
@@ -153,7 +155,9 @@ def cadence_step_complete(*, enrollment: Enrollment, step: CadenceStep, user, no
     if step.play_id != enrollment.play_id:
         raise ValidationError(f"Step {step.pk} belongs to another play than enrollment {enrollment.pk}.")
     if enrollment.status != EnrollmentStatus.ACTIVE:
-        raise ValidationError(f"Enrollment {enrollment.pk} is {enrollment.status}; only active enrollments have steps due.")
+        raise ValidationError(
+            f"Enrollment {enrollment.pk} is {enrollment.status}; only active enrollments have steps due."
+        )
     try:
         with transaction.atomic():
             completion, _ = StepCompletion.objects.get_or_create(

@@ -148,7 +148,8 @@ def test_change_feed_rejects_bad_parameters(api, params, field):
 def test_journey_stages_and_accounts(api):
     JourneyStage.objects.all().delete()
     JourneyStage.objects.create(key="target", name="Target", position=1)
-    JourneyStage.objects.create(key="aware", name="Aware", position=2, rule={"field": "in_market", "op": "eq", "value": True})
+    in_market = {"field": "in_market", "op": "eq", "value": True}
+    JourneyStage.objects.create(key="aware", name="Aware", position=2, rule=in_market)
     make_account("Hot", external_id="crm-hot", journey_stage="aware")
     make_account("Cold", journey_stage="target")
 

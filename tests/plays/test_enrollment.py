@@ -267,3 +267,18 @@ class TestCap:
         waiting.refresh_from_db()
         assert waiting.status == "exited"
         assert waiting.exit_reason == "left_entry_criteria"
+
+
+def test_play_with_broken_rule_is_skipped():
+    account = make_account(icp_tier=1)
+    segment = make_segment("doomed", [account])
+    broken = make_play(name="Broken", entry_rule={"segment": "doomed"})
+    working = make_play(name="Working", eligible_tiers=[1])
+    segment.delete()
+
+    counts = enrollments_recompute(now=NOW)
+
+    assert list(counts["skipped"]) == [broken.slug]
+    assert "doomed" in counts["skipped"][broken.slug][0]
+    assert statuses(working) == {account.name: "active"}
+    assert Enrollment.objects.filter(play=broken).count() == 0

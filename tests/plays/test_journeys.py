@@ -98,7 +98,8 @@ def test_account_moves_down_when_rule_stops_matching(default_ladder):
 
 def test_ladder_without_catch_all_leaves_unmatched_unplaced():
     JourneyStage.objects.all().delete()
-    JourneyStage.objects.create(key="hot", name="Hot", position=2, rule={"field": "in_market", "op": "eq", "value": True})
+    in_market = {"field": "in_market", "op": "eq", "value": True}
+    JourneyStage.objects.create(key="hot", name="Hot", position=2, rule=in_market)
     JourneyStage.objects.create(
         key="big", name="Big", position=1, rule={"field": "employee_count", "op": "gte", "value": 1000}
     )

@@ -137,7 +137,8 @@ def test_edit_replaces_cadence(client, revops):
     response = client.post(reverse("plays:edit", args=[play.slug]), data)
 
     assert response.status_code == 302
-    assert list(play.steps.values_list("day_offset", "action")) == [(0, "Send the benchmark report"), (5, "Follow-up call")]
+    steps = list(play.steps.values_list("day_offset", "action"))
+    assert steps == [(0, "Send the benchmark report"), (5, "Follow-up call")]
 
 
 def test_preview_counts_who_would_enter(client, revops):
