@@ -1,7 +1,7 @@
 from django.urls import path
 
 from .models import SegmentStatus
-from .views import editor, icp, lists, runs
+from .views import editor, icp, lifecycle, lists, runs
 
 app_name = "segmentation"
 
@@ -32,6 +32,7 @@ urlpatterns = [
     path("icp/new/", icp.icp_new, name="icp_new"),
     path("icp/<int:pk>/", icp.icp_edit, name="icp_edit"),
     path("icp/<int:pk>/publish/", icp.icp_publish, name="icp_publish"),
+    path("lifecycle/", lifecycle.lifecycle_rules, name="lifecycle_rules"),
     path("runs/", runs.run_list, name="run_list"),
     path("runs/start/", runs.run_now, name="run_now"),
     path("runs/<int:pk>/", runs.run_detail, name="run_detail"),
