@@ -3,6 +3,7 @@
 import codecs
 import csv
 import io
+import warnings
 from dataclasses import dataclass
 
 import pandas as pd
@@ -116,9 +117,12 @@ def _read_simple(text, delimiter):
     """
     physical_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, na_filter=False,
-                            skip_blank_lines=False, engine="c")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError):
+        with warnings.catch_warnings():
+            # pandas only warns when a row is longer than the header; that row needs the slow path.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, na_filter=False,
+                                skip_blank_lines=False, index_col=False, engine="c")
+    except (pd.errors.ParserError, pd.errors.ParserWarning, pd.errors.EmptyDataError, ValueError):
         return None
     columns = [str(column).strip() for column in frame.columns]
     renamed = any(column.startswith("Unnamed: ") for column in columns) or len(set(columns)) != len(columns)

@@ -231,6 +231,13 @@ def _validate(config, state):
     unknown = [column for column in frame.columns if column not in _accepted_columns(config)]
     if unknown:
         raise ValueError(f"Unknown fields for {config.kind}: {', '.join(sorted(unknown))}.")
+    # Codes first: their reason is more useful than the generic length check below.
+    if "country" in frame.columns:
+        bad = frame["country"].notna() & ~frame["country"].astype(str).str.fullmatch(r"[A-Z]{2}")
+        state.reject_where(bad, "country", "Country must be an ISO 3166-1 alpha-2 code such as US or DE.")
+    if "currency" in frame.columns:
+        bad = frame["currency"].notna() & ~frame["currency"].astype(str).str.fullmatch(r"[A-Z]{3}")
+        state.reject_where(bad, "currency", "Currency must be an ISO 4217 code such as USD or EUR.")
     meta = config.model._meta
     for name in config.fields + ("external_id",):
         if name not in frame.columns:
@@ -258,12 +265,6 @@ def _validate(config, state):
             outside = (numeric < low) | ((numeric > high) if high is not None else False)
             bounds = f"from {low} to {high}" if high is not None else f"at least {low}"
             state.reject_where(present & outside.fillna(False).astype(bool), name, f"{name} must be {bounds}.")
-    if "country" in frame.columns:
-        bad = frame["country"].notna() & ~frame["country"].astype(str).str.fullmatch(r"[A-Z]{2}")
-        state.reject_where(bad, "country", "Country must be an ISO 3166-1 alpha-2 code such as US or DE.")
-    if "currency" in frame.columns:
-        bad = frame["currency"].notna() & ~frame["currency"].astype(str).str.fullmatch(r"[A-Z]{3}")
-        state.reject_where(bad, "currency", "Currency must be an ISO 4217 code such as USD or EUR.")
     if "name" in frame.columns and config.kind == ImportKind.ACCOUNTS:
         blank = frame["name"].map(lambda value: isinstance(value, str) and not value.strip())
         state.reject_where(blank.astype(bool), "name", "The account name is blank; every account needs a name.")
