@@ -13,6 +13,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("", include("workspace.urls")),
     path("", include("segmentation.urls")),
+    path("", include("integrations.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
