@@ -26,6 +26,7 @@ from .kpis.definitions import KPI_BY_KEY, KPIS
 from .kpis.groups import GroupingError, grouping_for
 from .kpis.table import kpi_table
 from .overlap import overlap_matrix
+from .propensity import NotEnoughDeals, propensity_fit
 from .selectors import account_segments, backtest_models, kpi_trend, kpi_trend_rows
 from .verdicts import DUPLICATE_JACCARD, SIGNIFICANCE, active_segments, segment_verdicts
 
@@ -253,7 +254,19 @@ def backtest(request):
     )
     context = {"form": form, "models": models, "result": result, "rows": rows, "chart": chart,
                "csv_url": csv_url(request)}
+    if request.GET.get("propensity"):
+        context.update(_propensity_context(data))
     return render(request, "insights/backtest.html", context)
+
+
+def _propensity_context(data):
+    model = None
+    if data["basis"] == "draft":
+        model = next((item for item in backtest_models() if item.pk == data.get("model")), None)
+    try:
+        return {"propensity": propensity_fit(period=data["period"], model=model)}
+    except NotEnoughDeals as error:
+        return {"propensity_error": str(error)}
 
 
 def _interval(low, high, formatter):

@@ -68,6 +68,20 @@ class ComparisonSerializer(serializers.Serializer):
     upper_wins_more = serializers.BooleanField(allow_null=True)
 
 
+class WeightSerializer(serializers.Serializer):
+    feature = serializers.CharField()
+    weight = serializers.FloatField(help_text="Logistic regression coefficient on the standardized feature.")
+
+
+class PropensitySerializer(serializers.Serializer):
+    deals = serializers.IntegerField()
+    held_out = serializers.IntegerField()
+    model_auc = serializers.FloatField(help_text="AUC of the logistic regression on the held-out deals.")
+    rule_auc = serializers.FloatField(allow_null=True, help_text="AUC of the rule-based ICP score on the same deals.")
+    rule_label = serializers.CharField()
+    weights = WeightSerializer(many=True)
+
+
 class BacktestSerializer(serializers.Serializer):
     label = serializers.CharField()
     period = PeriodSerializer()
@@ -76,6 +90,7 @@ class BacktestSerializer(serializers.Serializer):
     notes = serializers.ListField(child=serializers.CharField())
     tiers = TierOutcomeSerializer(many=True)
     comparisons = ComparisonSerializer(many=True)
+    propensity = PropensitySerializer(allow_null=True)
 
 
 class OverlapSegmentSerializer(serializers.Serializer):

@@ -23,6 +23,7 @@ from ..kpis.definitions import KPIS
 from ..kpis.groups import GroupingError, grouping_for
 from ..kpis.table import kpi_table
 from ..overlap import overlap_matrix
+from ..propensity import NotEnoughDeals, propensity_fit
 from ..selectors import kpi_trend
 from ..verdicts import DUPLICATE_JACCARD, SIGNIFICANCE, active_segments, segment_verdicts
 from ..views import drilldown_url
@@ -159,6 +160,7 @@ class BacktestApi(InsightsApi):
             PERIOD_PARAMETER,
             OpenApiParameter("basis", str, enum=["current", "entry", "draft"], description="Where tiers come from."),
             OpenApiParameter("model", int, description="The ICP model to score when basis is draft."),
+            OpenApiParameter("propensity", bool, description="Also fit a logistic regression and compare AUCs."),
         ],
         responses=serializers.BacktestSerializer,
         summary="ICP backtest: win rate, deal size and cycle by tier with 95 % intervals",
@@ -178,8 +180,29 @@ class BacktestApi(InsightsApi):
             "tiers": [{"tier": outcome.group.label, "tier_key": str(outcome.group.key),
                        **{k: v for k, v in vars(outcome).items() if k != "group"}} for outcome in result.tiers],
             "comparisons": result.comparisons,
+            "propensity": None,
         }
+        if request.query_params.get("propensity") in ("1", "true", "yes"):
+            body["propensity"] = self.propensity(data)
         return Response(serializers.BacktestSerializer(body).data)
+
+    @staticmethod
+    def propensity(data):
+        from segmentation.models import IcpModel
+
+        model = IcpModel.objects.filter(pk=data.get("model")).first() if data["basis"] == "draft" else None
+        try:
+            fitted = propensity_fit(period=data["period"], model=model)
+        except NotEnoughDeals as error:
+            raise ValidationError({"propensity": [str(error)]}) from error
+        return {
+            "deals": fitted.deals,
+            "held_out": fitted.held_out,
+            "model_auc": fitted.model_auc,
+            "rule_auc": fitted.rule_auc,
+            "rule_label": fitted.rule_label,
+            "weights": [{"feature": name, "weight": weight} for name, weight in fitted.weights],
+        }
 
 
 class OverlapApi(InsightsApi):

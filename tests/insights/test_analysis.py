@@ -254,3 +254,39 @@ def test_verdicts_with_no_closed_deals():
     assert verdict.win_rate_p is None
     assert verdict.outcome == REVIEW
     assert "Too few closed deals" in verdict.reasons[1]
+
+
+# Propensity model
+
+
+@pytest.fixture
+def separable_deals():
+    """Large accounts won 45 of 50 deals, small ones 5 of 50; the ICP score follows headcount."""
+    for index in range(50):
+        large = make_account(employee_count=5000 + index, icp_score=90, industry="Software")
+        small = make_account(employee_count=20 + index, icp_score=10, industry="Retail")
+        make_deal(large, status="won" if index < 45 else "lost", created=date(2024, 1, 1), closed=date(2024, 3, 1))
+        make_deal(small, status="won" if index < 5 else "lost", created=date(2024, 1, 1), closed=date(2024, 3, 1))
+
+
+@pytest.mark.django_db
+def test_propensity_model_learns_headcount(separable_deals):
+    from insights.propensity import propensity_fit
+
+    result = propensity_fit(period=MARCH)
+
+    assert result.deals == 100
+    assert result.held_out == 25
+    assert result.model_auc > 0.8
+    assert result.rule_auc > 0.8
+    top_features = [name for name, _ in result.weights[:3]]
+    assert "log employee_count" in top_features or "industry = Software" in top_features
+    assert dict(result.weights)["log employee_count"] > 0
+
+
+@pytest.mark.django_db
+def test_propensity_needs_enough_deals(tiered_deals):
+    from insights.propensity import NotEnoughDeals, propensity_fit
+
+    with pytest.raises(NotEnoughDeals, match="it has 10 won and 10 lost"):
+        propensity_fit(period=MARCH)

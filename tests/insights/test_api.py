@@ -128,3 +128,9 @@ def test_writes_are_not_allowed(make_token):  # noqa: F811
     _, secret = make_token(scopes=["read", "write"])
     response = client_for(secret).post("/api/v1/insights/kpis/", {})
     assert_error(response, 405, "method_not_allowed")
+
+
+def test_backtest_propensity_needs_enough_deals(read_api, world):
+    response = read_api.get("/api/v1/insights/backtest/", {"period": "2024-03", "propensity": "true"})
+    body = assert_error(response, 400, "invalid")
+    assert "needs at least 20 won and 20 lost deals" in body["fields"]["propensity"][0]

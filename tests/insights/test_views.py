@@ -232,3 +232,13 @@ def test_overlap_rejects_bad_segment_ids(client, revops_user):
 
     assert response.status_code == 400
     assert "Invalid segments 'one,two'" in html.unescape(response.content.decode())
+
+
+def test_backtest_page_fits_propensity_model_on_request(client, revops_user, small_world):
+    client.force_login(revops_user)
+    response = client.get(reverse("insights:backtest"), {"period": "2024-03", "propensity": "1"})
+    page = html.unescape(response.content.decode())
+
+    assert response.status_code == 200
+    assert "Propensity model" in page
+    assert "needs at least 20 won and 20 lost deals in the period; it has 1 won and 1 lost" in page
