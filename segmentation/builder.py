@@ -532,10 +532,10 @@ def _choice_label(registered, choice):
     return str(choice)
 
 
-def field_groups(object_type):
-    """Return [(lens label, [Field, ...])] for the field picker, in lens order."""
+def field_groups(object_type, hidden_lenses=frozenset()):
+    """Return [(lens label, [Field, ...])] for the field picker, in lens order, without the lenses that are off."""
     labels = dict(Lens.choices)
-    return [(labels[lens], fields) for lens, fields in fields_by_lens(object_type).items()]
+    return [(labels[lens], fields) for lens, fields in fields_by_lens(object_type).items() if lens not in hidden_lenses]
 
 
 def operator_choices(node):

@@ -7,6 +7,7 @@ app_name = "segmentation"
 
 urlpatterns = [
     path("lenses/", lists.lenses, name="lenses"),
+    path("lenses/<slug:lens>/toggle/", lists.lens_toggle, name="lens_toggle"),
     path("segments/", lists.segment_list, name="segment_list"),
     path("segments/new/", editor.segment_new, name="segment_new"),
     path("segments/builder/", editor.segment_builder, name="segment_builder_new"),

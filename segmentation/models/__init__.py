@@ -10,6 +10,7 @@ from .icp import (
     TierChangeReason,
     TierOverride,
 )
+from .lenses import LensSetting
 from .lifecycle import DEFAULT_STAGE, STAGE_MOTIONS, LifecycleRule, LifecycleStaging, StageChange
 from .runs import ChunkStatus, RecomputeChunk, RecomputeRun, RunStatus, RunTrigger
 from .segments import Lens, ObjectType, Segment, SegmentMembership, SegmentStatus, SegmentVersion
@@ -23,6 +24,7 @@ __all__ = [
     "IcpModel",
     "IcpModelStatus",
     "IcpScoreStaging",
+    "LensSetting",
     "LifecycleRule",
     "LifecycleStaging",
     "OverrideEnd",

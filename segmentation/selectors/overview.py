@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.db.models import Count, Q, Sum
 
-from ..models import Lens, Segment, SegmentMembership, SegmentStatus
+from ..models import Lens, LensSetting, Segment, SegmentMembership, SegmentStatus
 from ..rules.validation import load_segment_infos, validate_rule
 
 TREND_DAYS = 7
@@ -87,10 +87,12 @@ def lens_overview():
     segments = {}
     for segment in Segment.objects.exclude(status=SegmentStatus.RETIRED).order_by("-member_count", "name"):
         segments.setdefault(segment.lens, []).append(segment)
+    off = set(LensSetting.objects.filter(enabled=False).values_list("lens", flat=True))
     return [
         {
             "lens": lens,
             "label": label,
+            "on": lens not in off,
             "counts": counts.get(lens, {"draft": 0, "active": 0, "retired": 0, "members": 0}),
             "segments": segments.get(lens, []),
         }

@@ -25,6 +25,7 @@ from ..rules.registry import TEXT, get_field
 from ..selectors.field_fill import filled_counts, rule_fields
 from ..services import segment_create, segment_preview
 from ..services.editing import SegmentEditConflict, segment_edit_save
+from ..services.lenses import disabled_lenses
 
 PREVIEW_SAMPLE_SIZE = 10
 DATA_CHOICES_LIMIT = 100
@@ -71,6 +72,7 @@ def data_choices(object_type, field_name):
 
 def decorate(root, segment_options):
     """Give every condition node its widget choices, for the templates."""
+    hidden = disabled_lenses()
     for node in root.walk():
         node.segment_options = segment_options
         if node.kind == "condition":
@@ -78,7 +80,7 @@ def decorate(root, segment_options):
             choices = data_choices(node.object_type, node.field) if registered and registered.type == TEXT else []
             node.widget = builder.value_widget(node, choices)
             node.operators = builder.operator_choices(node)
-            node.field_groups = builder.field_groups(node.object_type)
+            node.field_groups = builder.field_groups(node.object_type, hidden)
         elif node.kind == "related":
             node.relations = builder.relation_choices(node.object_type)
             node.count_operators = list(builder.COUNT_OPERATOR_LABELS.items())

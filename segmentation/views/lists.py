@@ -1,14 +1,18 @@
 """The lenses overview and the segment list."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import user_has_role
 
 from ..forms import SegmentListFilterForm
+from ..models import Lens
 from ..selectors.overview import TREND_DAYS, lens_overview, segment_rows
+from ..services.lenses import lens_enabled_set
+from .editor import revops_only
 
 
 @require_GET
@@ -45,3 +49,16 @@ def segment_list(request):
     }
     template = "segmentation/_segment_rows.html" if request.htmx else "segmentation/segment_list.html"
     return render(request, template, context)
+
+
+@require_POST
+@login_required
+def lens_toggle(request, lens):
+    revops_only(request, "Only RevOps can turn lenses on and off.")
+    if lens not in Lens.values:
+        return render(request, "400.html", {"reason": f"Unknown lens {lens!r}."}, status=400)
+    enabled = request.POST.get("enabled") == "on"
+    lens_enabled_set(lens=lens, enabled=enabled, changed_by=request.user)
+    label = Lens(lens).label
+    messages.success(request, f"{label} is {'on' if enabled else 'off'}." + ("" if enabled else " Its fields leave the rule builder; segments built on it keep working."))
+    return redirect("segmentation:lenses")

@@ -306,3 +306,20 @@ def test_account_counts_unchanged_by_preview(client, revops, book):
     client.post(reverse("segmentation:segment_preview_new"), builder_post(SOFTWARE))
     assert Account.objects.count() == before
     assert not Segment.objects.filter(slug="big-software").exists()
+
+
+def test_lens_toggle_hides_fields_from_builder(client, revops, book):
+    client.force_login(revops)
+    response = client.post(reverse("segmentation:lens_toggle", args=["behavioral"]), {"enabled": "off"})
+    assert response.status_code == 302
+    lenses = {lens["lens"]: lens for lens in client.get(reverse("segmentation:lenses")).context["lenses"]}
+    assert lenses["behavioral"]["on"] is False
+    editor = client.get(reverse("segmentation:segment_new"))
+    groups = [label for label, _ in editor.context["root"].children[0].field_groups]
+    assert "Behavioral and intent" not in groups
+    assert "Firmographic" in groups
+
+
+def test_rep_cannot_toggle_lens(client, rep):
+    client.force_login(rep)
+    assert client.post(reverse("segmentation:lens_toggle", args=["icp"]), {"enabled": "off"}).status_code == 403
