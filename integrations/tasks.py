@@ -9,6 +9,7 @@ from django.core.cache import caches
 from django.utils import timezone
 
 from integrations.models import IdempotencyKey
+from integrations.services.webhooks import webhook_changes_publish
 from integrations.recompute import PENDING_KEY, RETRY_WHILE_RUNNING_SECONDS, schedule_recompute
 from integrations.webhooks.sending import backoff_seconds, due_delivery_ids, webhook_delivery_send
 
@@ -60,6 +61,15 @@ def api_recompute_task() -> int | None:
         schedule_recompute(delay=RETRY_WHILE_RUNNING_SECONDS)
         return None
     return run.pk
+
+
+@shared_task(name="integrations.tasks.webhook_publish_changes_task", time_limit=600, soft_time_limit=540)
+def webhook_publish_changes_task() -> int:
+    """Turn new tier, stage and membership changes into webhook deliveries; beat runs it every 30 seconds."""
+    published = webhook_changes_publish()
+    if published:
+        logger.info("Published %s change events to webhook subscriptions", published)
+    return published
 
 
 @shared_task(name="integrations.tasks.idempotency_keys_purge_task", time_limit=600, soft_time_limit=540)

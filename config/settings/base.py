@@ -226,6 +226,10 @@ CELERY_BEAT_SCHEDULE = {
 # Webhook attempts that are due (retries, and deliveries a dead worker left
 # half-sent) every minute; expired Idempotency-Key records every hour.
 CELERY_BEAT_SCHEDULE["webhook-send-due"] = {"task": "integrations.tasks.webhook_send_due_task", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["webhook-publish-changes"] = {
+    "task": "integrations.tasks.webhook_publish_changes_task",
+    "schedule": 30.0,
+}
 CELERY_BEAT_SCHEDULE["idempotency-keys-purge"] = {
     "task": "integrations.tasks.idempotency_keys_purge_task",
     "schedule": 3600.0,

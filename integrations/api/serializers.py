@@ -54,3 +54,26 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
             "attempt_log",
         ]
         read_only_fields = fields
+
+
+MAX_FEED_LIMIT = 1000
+
+
+class ChangeFeedQuerySerializer(serializers.Serializer):
+    cursor = serializers.CharField(required=False)
+    since = serializers.DateTimeField(required=False)
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=MAX_FEED_LIMIT, default=100)
+
+
+class ChangeEventSerializer(serializers.Serializer):
+    id = serializers.CharField(help_text="Stable id of the event; webhook deliveries of the event carry the same id.")
+    type = serializers.ChoiceField(choices=WebhookEvent.choices)
+    occurred_at = serializers.DateTimeField(help_text="When the change took effect: the time its recompute ran.")
+    recorded_at = serializers.DateTimeField(help_text="When the change was committed.")
+    data = serializers.DictField(help_text="The account, its external_id, and the values before and after.")
+
+
+class ChangeFeedPageSerializer(serializers.Serializer):
+    results = ChangeEventSerializer(many=True)
+    next_cursor = serializers.CharField(allow_null=True, help_text="Pass as ?cursor= to read on; store it to resume later.")
+    has_more = serializers.BooleanField(help_text="True when more events are ready now.")

@@ -12,6 +12,7 @@ v1 = [
     path("", include("segmentation.api.urls")),
     path("", include("plays.api.urls")),
     path("", include(views.router.urls)),
+    *views.change_feed_urls,
     path("insights/", include("insights.api.urls")),
 ]
 

@@ -1,8 +1,11 @@
 """Webhook endpoints: subscriptions, their delivery log, and replay."""
 
+from django.urls import path
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.views import APIView
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
@@ -14,7 +17,11 @@ from integrations.services import (
     webhook_subscription_update,
 )
 
+from integrations.feeds import FeedPosition, InvalidCursor, feed_page
+from integrations.models import Feed
+
 from . import serializers
+from .serializers import MAX_FEED_LIMIT
 
 
 def creator_of(request):
@@ -70,6 +77,54 @@ class WebhookDeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
         replay = webhook_delivery_replay(delivery=self.get_object())
         return Response(self.get_serializer(replay).data, status=status.HTTP_202_ACCEPTED)
 
+
+class ChangeFeedView(APIView):
+    """An ordered stream of changes that a client resumes from its last cursor.
+
+    Store `next_cursor` after each page and pass it back as `?cursor=`: no
+    event is missed or repeated, even across restarts. An empty page returns
+    the same cursor, so a client can keep polling with it.
+    """
+
+    feed = None
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("cursor", str, description="The next_cursor of the previous page; omit to start from the oldest event."),
+            OpenApiParameter("since", OpenApiTypes.DATETIME, description="Without a cursor, start at the first event recorded at or after this time."),
+            OpenApiParameter("limit", int, description=f"Events a page, from 1 to {MAX_FEED_LIMIT}; default 100."),
+        ],
+        responses={200: serializers.ChangeFeedPageSerializer},
+    )
+    def get(self, request):
+        params = serializers.ChangeFeedQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        cursor = params.validated_data.get("cursor")
+        try:
+            after = FeedPosition.decode(self.feed, cursor) if cursor else None
+        except InvalidCursor:
+            raise exceptions.ValidationError(
+                {"cursor": [f"Invalid cursor for the {self.feed} feed: pass a next_cursor this feed returned, unchanged."]}
+            ) from None
+        page = feed_page(
+            feed=self.feed, after=after, limit=params.validated_data["limit"], since=params.validated_data.get("since")
+        )
+        body = {
+            "results": page.events,
+            "next_cursor": page.position.encode(self.feed) if page.position else cursor,
+            "has_more": page.has_more,
+        }
+        return Response(serializers.ChangeFeedPageSerializer(body).data)
+
+
+def change_feed_view(feed):
+    view = type(f"{feed.capitalize()}ChangeFeedView", (ChangeFeedView,), {"feed": feed, "__doc__": ChangeFeedView.__doc__})
+    return view.as_view()
+
+
+change_feed_urls = [
+    path(f"changes/{feed}/", change_feed_view(feed), name=f"changes-{feed}") for feed in Feed.values
+]
 
 router = SimpleRouter()
 router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")

@@ -1,13 +1,15 @@
 """Webhook subscriptions, publishing events to them, and replaying deliveries."""
 
+import json
 import secrets
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
-from integrations.models import WebhookDelivery, WebhookEvent, WebhookSubscription
+from integrations.models import Feed, FeedCursor, WebhookDelivery, WebhookEvent, WebhookSubscription
 from integrations.models.webhooks import DeliveryStatus
 from integrations.webhooks.addresses import check_webhook_url
 
@@ -71,6 +73,11 @@ def enqueue_deliveries(delivery_ids: list[int]) -> None:
     transaction.on_commit(send)
 
 
+def json_safe(event: dict) -> dict:
+    """Return the event as plain JSON values (dates as ISO 8601 text), as receivers get it."""
+    return json.loads(json.dumps(event, cls=DjangoJSONEncoder))
+
+
 def webhook_events_publish(*, events: list[dict], now: datetime | None = None) -> int:
     """Create a delivery of each event for every active subscription to its type, and queue them.
 
@@ -85,7 +92,7 @@ def webhook_events_publish(*, events: list[dict], now: datetime | None = None) -
             subscription=subscription,
             event_type=event["type"],
             event_id=event["id"],
-            payload={"id": event["id"], "type": event["type"], "occurred_at": event.get("occurred_at"), "data": event["data"]},
+            payload=json_safe(event),
             next_attempt_at=now,
         )
         for event in events
@@ -110,3 +117,33 @@ def webhook_delivery_replay(*, delivery: WebhookDelivery, now: datetime | None =
     )
     enqueue_deliveries([replay.pk])
     return replay
+
+
+def webhook_changes_publish(*, batch_size: int = 500, max_batches: int = 20) -> int:
+    """Publish the change feeds' new events to the webhook subscriptions; return the events read.
+
+    Each feed's position is stored in a FeedCursor row, locked while its
+    events are published, so two workers never publish one event twice and
+    a crash before commit publishes the batch again from the same place.
+    Events that arrive while no subscription wants them are skipped, not
+    kept for later subscriptions.
+    """
+    from integrations.feeds import FeedPosition, feed_page
+
+    total = 0
+    for feed in Feed.values:
+        for _ in range(max_batches):
+            with transaction.atomic():
+                FeedCursor.objects.get_or_create(feed=feed)
+                cursor = FeedCursor.objects.select_for_update().get(feed=feed)
+                after = FeedPosition(cursor.transaction_id, cursor.event_id) if cursor.event_id else None
+                page = feed_page(feed=feed, after=after, limit=batch_size)
+                if page.position is None or page.position == after:
+                    break
+                webhook_events_publish(events=page.events)
+                cursor.transaction_id, cursor.event_id = page.position.transaction_id, page.position.event_id
+                cursor.save()
+                total += len(page.events)
+            if not page.has_more:
+                break
+    return total
