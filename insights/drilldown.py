@@ -86,10 +86,9 @@ def _kind_sql(kind, grouping, group_key, basis, period):
         )
         return _restricted(sql, list(adapt_datetimes(period.start_at, period.end_before)), grouping, group_key, basis, period)
     if kind == "entered":
-        if group_key == TOTAL:
-            sql, params = grouping.entries(period)
-            return f"SELECT x.member_id AS account_id FROM ({sql}) x", params
         sql, params = grouping.entries(period)
+        if group_key == TOTAL:
+            return f"SELECT x.member_id AS account_id FROM ({sql}) x", params
         return f"SELECT x.member_id AS account_id FROM ({sql}) x WHERE x.group_key = %s", [*params, int(group_key)]
     if kind == "new_customers":
         start, end = period.start.isoformat(), period.end.isoformat()

@@ -1,4 +1,4 @@
-"""How KPI values read on pages and in charts."""
+"""Display formats of KPI values on pages and in charts."""
 
 
 def format_value(value, unit, currency=""):

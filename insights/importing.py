@@ -3,7 +3,7 @@
 Files are read and cells parsed with the accounts app's import helpers, so
 amounts such as "$12,500" or "€5k" and dates in ISO or with month names read
 the same as in record imports. A row that fails is reported with its line,
-column, value and reason, and never blocks the valid rows. Valid rows are
+column, value and reason, and does not stop the valid rows from importing. Valid rows are
 upserted in one transaction: spend by (month, segment or program, currency),
 rates by (currency, valid_from).
 """

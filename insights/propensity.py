@@ -2,8 +2,8 @@
 
 The model (scikit-learn) learns from the deals closed in a period, using the
 account's firmographics and engagement as they are today. A quarter of the
-deals, stratified by outcome, is held out; the model's AUC on them stands
-beside the AUC of the rule-based ICP score on the same deals. The suggested
+deals, stratified by outcome, is held out, and the model's AUC on them is
+shown beside the AUC of the rule-based ICP score on the same deals. The suggested
 weights are the coefficients on standardized features, so their sizes
 compare across features.
 
@@ -76,7 +76,10 @@ def _features(frame):
         values = pd.to_numeric(frame[name], errors="coerce").astype(float)
         features[f"{name} missing"] = values.isna().astype(float)
         filled = values.fillna(values.median() if values.notna().any() else 0.0)
-        features[f"log {name}" if name in LOGGED else name] = np.log1p(filled.clip(lower=0)) if name in LOGGED else filled
+        if name in LOGGED:
+            features[f"log {name}"] = np.log1p(filled.clip(lower=0))
+        else:
+            features[name] = filled
     features["in market"] = frame["in_market"].astype(float)
     for name in CATEGORICAL_FEATURES:
         values = frame[name].fillna("").replace("", "(empty)")
@@ -96,6 +99,7 @@ def propensity_fit(*, period, model=None):
             f"A propensity model needs at least {MIN_DEALS_PER_OUTCOME} won and {MIN_DEALS_PER_OUTCOME} lost deals "
             f"in the period; it has {won} won and {lost} lost. Choose a longer period."
         )
+
     features = _features(frame)
     train_x, test_x, train_y, test_y, _, test_rule = train_test_split(
         features, frame["won"], frame["rule_score"], test_size=HOLD_OUT_SHARE, stratify=frame["won"],
@@ -103,12 +107,14 @@ def propensity_fit(*, period, model=None):
     )
     pipeline = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
     pipeline.fit(train_x, train_y)
+
     model_auc = float(roc_auc_score(test_y, pipeline.predict_proba(test_x)[:, 1]))
     rule_scores = pd.to_numeric(test_rule, errors="coerce")
     rule_auc = None
     if rule_scores.notna().any():
         # Accounts the model never scored rank below every scored one.
         rule_auc = float(roc_auc_score(test_y, rule_scores.fillna(-1)))
+
     coefficients = pipeline[-1].coef_[0]
     weights = sorted(zip(features.columns, coefficients), key=lambda pair: -abs(pair[1]))
     return Propensity(

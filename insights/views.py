@@ -279,7 +279,7 @@ def _interval(low, high, formatter):
 
 
 def chosen_segments(request):
-    """The segments named by ?segments= (ids, repeated or comma-separated), else every active one."""
+    """Return the segments named by ?segments= (ids, repeated or comma-separated), else every active one."""
     raw = [part for value in request.GET.getlist("segments") for part in value.split(",") if part.strip()]
     if not raw:
         return active_segments()

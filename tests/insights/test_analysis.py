@@ -1,4 +1,4 @@
-"""Statistics, the ICP backtest, overlap and segment verdicts on cases with known answers."""
+"""Statistics, the ICP backtest, overlap and segment verdicts on cases with known results."""
 
 from datetime import date
 
@@ -214,7 +214,8 @@ def test_verdicts_on_constructed_segments(verdict_world):
     assert even.win_rate_p == pytest.approx(1.0)
     assert not even.differs
     assert even.closest == verdict_world["even_twin"]
-    assert even.closest_jaccard == pytest.approx(0.9) and 0.9 >= DUPLICATE_JACCARD
+    assert even.closest_jaccard == pytest.approx(0.9)
+    assert even.closest_jaccard >= DUPLICATE_JACCARD
     assert even.outcome == RETIRE
     assert any("Nearly duplicates Even twin" in reason for reason in even.reasons)
     assert verdicts["Even twin"].outcome == RETIRE

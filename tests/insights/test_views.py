@@ -70,7 +70,8 @@ def test_dashboard_links_numbers_to_accounts(client, revops_user, small_world):
     assert "Won ÷ (won + lost)" in page
     assert "50.0 %" in page
     assert f"group={segment.pk}&amp;kpi=win_rate&amp;period=2024-03" in page
-    assert "<svg" in page and "cdn" not in page.lower()
+    assert "<svg" in page
+    assert "cdn" not in page.lower()
 
 
 def test_drilldown_lists_accounts_behind_win_rate(client, revops_user, small_world):
@@ -212,7 +213,8 @@ def test_trends_chart_from_snapshots(client, revops_user, small_world):
     page = response.content.decode()
 
     assert "<polyline" in page
-    assert "2024-03-30" in page and "2024-03-31" in page
+    assert "2024-03-30" in page
+    assert "2024-03-31" in page
 
 
 def test_overlap_and_verdicts_take_chosen_segments(client, revops_user, small_world):

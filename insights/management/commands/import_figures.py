@@ -19,7 +19,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", choices=["spend", "rates"], help="What the file holds.")
+        parser.add_argument("kind", choices=["spend", "rates"], help="The kind of rows in the file: spend or exchange rates.")
         parser.add_argument("file", help="Path of the CSV file.")
         parser.add_argument("--currency", default="USD", help="ISO 4217 code for spend rows without a currency.")
         parser.add_argument("--report", help="Write the rejected rows to this CSV file: line, column, value, reason.")
