@@ -131,10 +131,16 @@ def deal_figures(grouping, period, basis):
 
 
 def account_counts(grouping, period, basis):
-    sql, params = grouping.members_on(period.end) if basis == BASIS_ENTRY else grouping.members_now()
+    if basis == BASIS_ENTRY:
+        sql, params = grouping.members_on(period.end)
+        counted = "COUNT(DISTINCT r.member_id)"
+    else:
+        # Unique constraints allow one current stay per segment or play and account, and an account has one
+        # tier, so no row repeats an account.
+        sql, params = grouping.members_now()
+        counted = "COUNT(*)"
     grouped = fetch_frame(
-        f"SELECT r.group_key AS group_key, COUNT(DISTINCT r.member_id) AS accounts FROM ({sql}) r GROUP BY r.group_key",
-        params,
+        f"SELECT r.group_key AS group_key, {counted} AS accounts FROM ({sql}) r GROUP BY r.group_key", params
     )
     total = fetch_frame(f"SELECT '{TOTAL}' AS group_key, COUNT(*) AS accounts FROM {ACCOUNT_TABLE}")
     return concat_frames(grouped, total)

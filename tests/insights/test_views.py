@@ -244,3 +244,21 @@ def test_backtest_page_fits_propensity_model_on_request(client, revops_user, sma
     assert response.status_code == 200
     assert "Propensity model" in page
     assert "needs at least 20 won and 20 lost deals in the period; it has 1 won and 1 lost" in page
+
+
+def test_recompute_run_records_kpi_snapshot(settings, small_world):
+    from config.celery import app
+    from segmentation.models import RecomputeRun, RunStatus
+    from segmentation.services.pipeline import recompute_request
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    was_eager, app.conf.task_always_eager = app.conf.task_always_eager, True
+    try:
+        run = recompute_request(trigger="cli", full=True, now=datetime(2024, 3, 31, 12, tzinfo=dt_timezone.utc))
+    finally:
+        app.conf.task_always_eager = was_eager
+    run = RecomputeRun.objects.get(pk=run.pk)
+
+    assert run.status == RunStatus.PUBLISHED
+    assert KpiSnapshot.objects.filter(run_id=run.pk, snapshot_date=date(2024, 3, 31)).exists()
+    assert KpiSnapshot.objects.filter(run_id=run.pk, grouping="tier", group_key="total", kpi="accounts").get().value == 3
