@@ -12,6 +12,7 @@ account gets and how often its deals are won, so ICP tiers built on those
 firmographics predict outcomes.
 """
 
+import json
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -206,7 +207,7 @@ def block_build(plan, *, block_number, ids, count):
 
     accounts, latent, traits = _accounts(plan, rng, ids, count)
     lap(Account)
-    contacts, contact_counts = _contacts(rng, ids, accounts, traits)
+    contacts, contact_counts = _contacts(rng, ids, accounts)
     lap(Contact)
     opportunities = _opportunities(plan, rng, ids, accounts, latent, traits)
     lap(Opportunity)
@@ -233,18 +234,18 @@ def block_build(plan, *, block_number, ids, count):
 
 
 def _external_ids(prefix, first_id, count):
-    numbers = pd.Series(np.arange(first_id, first_id + count)).astype(str).str.zfill(8)
-    return (prefix + numbers).to_numpy(dtype=object)
+    numbers = np.strings.zfill(np.arange(first_id, first_id + count).astype(str), 8)
+    return np.strings.add(prefix, numbers).astype(object)
 
 
 def _join_tags(mask, names):
     """Turn a boolean matrix (rows x names) into JSON arrays of the chosen names."""
     joined = np.full(mask.shape[0], "", dtype=object)
     for column, name in enumerate(names):
-        quoted = '"' + name + '"'
         chosen = mask[:, column]
-        joined = np.where(chosen & (joined != ""), joined + ", " + quoted, np.where(chosen, joined + quoted, joined))
-    return "[" + joined + "]"
+        joined[chosen] = joined[chosen] + ", " + json.dumps(name)
+    # Drop the separator in front of the first name.
+    return ("[" + pd.Series(joined, dtype=object).str.slice(2) + "]").to_numpy(dtype=object)
 
 
 def _accounts(plan, rng, ids, count):
@@ -254,8 +255,9 @@ def _accounts(plan, rng, ids, count):
     headcount = INDUSTRY_MEDIAN_HEADCOUNT[industry] * np.exp(rng.normal(0.0, 1.7, count))
     headcount = np.clip(np.rint(headcount), 1, 400_000)
 
-    # Subsidiaries: about 5% of accounts hang under a large company of the
-    # same block, share its industry and are smaller than it.
+    # Subsidiaries: about 5% of the accounts under 1,000 employees hang
+    # under a larger company of the same block, share its industry and are
+    # at most a third of its size.
     parent_candidates = np.flatnonzero(headcount >= 1000)
     subsidiary = (rng.random(count) < 0.05) & (headcount < 1000)
     if parent_candidates.size == 0:
@@ -294,7 +296,7 @@ def _accounts(plan, rng, ids, count):
     )
     needs = (rng.random((count, len(vocab.NEEDS))) < 0.2) & (rng.random(count) < 0.15)[:, None]
     owner = _owners(plan, rng, region)
-    parent_id = np.where(parent_index >= 0, ids.account + parent_index, 0)
+    parent_id = np.where(parent_index >= 0, ids.account + parent_index, np.nan)
 
     frame = pd.DataFrame(
         {
@@ -317,7 +319,7 @@ def _accounts(plan, rng, ids, count):
             "strategic_value": pd.array(strategic_value, dtype="Int64"),
             "needs": _join_tags(needs, vocab.NEEDS),
             "owner_id": pd.array(owner, dtype="Int64"),
-            "parent_id": pd.array(np.where(parent_index >= 0, parent_id, np.nan), dtype="Int64"),
+            "parent_id": pd.array(parent_id, dtype="Int64"),
         }
     )
     traits = {
@@ -400,7 +402,7 @@ def _owners(plan, rng, region):
     return owner
 
 
-def _contacts(rng, ids, accounts, traits):
+def _contacts(rng, ids, accounts):
     count = len(accounts)
     per_account = rng.choice(CONTACTS_PER_ACCOUNT, size=count, p=CONTACTS_PER_ACCOUNT_WEIGHTS)
     account_index = np.repeat(np.arange(count), per_account)

@@ -1,22 +1,32 @@
 """Write generated data frames into the database in bulk.
 
-PostgreSQL gets COPY from in-memory CSV buffers; SQLite gets bulk_create
-in batches. Both write explicit ids, so the caller resets the id sequences
-when it is done (`finish`).
+PostgreSQL gets COPY from in-memory CSV buffers, and SQLite gets
+bulk_create in batches. Both write explicit ids, so `finish` resets the id
+sequences. Each writer counts, per model, the seconds spent formatting
+rows (`format_seconds`) and inserting them (`insert_seconds`).
 """
 
 import io
 import json
 import logging
+import time
+from collections import defaultdict, deque
+from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
 import pandas as pd
 from django.core.management.color import no_style
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 
 logger = logging.getLogger(__name__)
 
 SQLITE_BATCH_SIZE = 500
+# COPY buffers waiting for the background thread, which bounds the memory
+# held by formatted rows.
+MAX_PENDING_COPIES = 2
+# Bytes psycopg2 reads from a buffer per call. Large reads keep the COPY
+# thread from waiting for the GIL between small chunks.
+COPY_READ_BYTES = 1 << 22
 # Memory for rebuilding the indexes at the end of a fresh PostgreSQL load.
 INDEX_BUILD_MEMORY = "256MB"
 
@@ -53,15 +63,22 @@ def _field_kinds(model):
 
 def _datetimes_as_text(values, unit):
     array = np.asarray(values, dtype=f"datetime64[{unit}]")
-    text = np.datetime_as_string(array, unit=unit).astype(object)
+    text = np.datetime_as_string(array, unit=unit)
     if unit == "s":
-        text = text + "+00"
+        text = np.strings.add(text, "+00")
+    text = text.astype(object)
     text[np.isnat(array)] = None
     return text
 
 
 class PostgresWriter:
     """COPY frames into PostgreSQL tables inside the caller's transaction.
+
+    The calling thread formats the next frame as CSV while a background
+    thread runs the COPY of the previous one on the same connection, so
+    Python and the database server work at the same time. The caller must
+    not use the connection between the first `write` and `finish`, and must
+    call `close` when it is done, also after an error.
 
     With `defer_indexes` (only for tables that start empty) the secondary
     indexes and the foreign keys of the tables are dropped first and
@@ -74,6 +91,13 @@ class PostgresWriter:
         self.models = list(model_list)
         self.defer_indexes = defer_indexes
         self.deferred_sql = []
+        self.format_seconds = defaultdict(float)
+        self.insert_seconds = defaultdict(float)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-data-copy")
+        self._pending = deque()
+        # `connection` resolves to a different wrapper in each thread, so the
+        # COPY thread uses the one of the thread that owns the transaction.
+        self._wrapper = connections[DEFAULT_DB_ALIAS]
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             if defer_indexes:
@@ -116,6 +140,8 @@ class PostgresWriter:
         logger.info("Dropped %d indexes and %d foreign keys for the bulk load", len(indexes), len(foreign_keys))
 
     def write(self, model, frame):
+        """Format the frame as CSV and queue its COPY, waiting while MAX_PENDING_COPIES are queued."""
+        started = time.perf_counter()
         fields = _field_kinds(model)
         text = frame.copy()
         for column in text.columns:
@@ -130,11 +156,31 @@ class PostgresWriter:
         quote = connection.ops.quote_name
         column_list = ", ".join(quote(column) for column in text.columns)
         sql = f"COPY {quote(model._meta.db_table)} ({column_list}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
-        with connection.cursor() as cursor:
-            cursor.copy_expert(sql, buffer)
+        self.format_seconds[model] += time.perf_counter() - started
+
+        while len(self._pending) >= MAX_PENDING_COPIES:
+            self._pending.popleft().result()
+        self._pending.append(self._executor.submit(self._copy, model, sql, buffer))
+
+    def _copy(self, model, sql, buffer):
+        started = time.perf_counter()
+        # Raise Django's database errors, such as IntegrityError, as the ORM does.
+        with self._wrapper.wrap_database_errors, self._wrapper.connection.cursor() as cursor:
+            cursor.copy_expert(sql, buffer, size=COPY_READ_BYTES)
+        self.insert_seconds[model] += time.perf_counter() - started
+
+    def close(self):
+        """Wait for the queued COPY statements to end and stop the background thread."""
+        wait(self._pending)
+        self._executor.shutdown()
 
     def finish(self):
-        """Recreate what was dropped, reset the id sequences and refresh the planner statistics."""
+        """Recreate what was dropped, reset the id sequences and refresh the planner statistics.
+
+        Raises the error of the first COPY that failed.
+        """
+        while self._pending:
+            self._pending.popleft().result()
         with connection.cursor() as cursor:
             if self.deferred_sql:
                 cursor.execute(f"SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY}'")
@@ -151,8 +197,11 @@ class SqliteWriter:
 
     def __init__(self, model_list):
         self.models = list(model_list)
+        self.format_seconds = defaultdict(float)
+        self.insert_seconds = defaultdict(float)
 
     def write(self, model, frame):
+        started = time.perf_counter()
         fields = _field_kinds(model)
         values = {}
         for column in frame.columns:
@@ -169,7 +218,11 @@ class SqliteWriter:
                 values[column] = series.astype(object).where(series.notna(), None).tolist()
         names = {column: fields[column].attname for column in frame.columns}
         rows = [dict(zip(names.values(), row)) for row in zip(*(values[column] for column in frame.columns))]
-        model.objects.bulk_create([model(**row) for row in rows], batch_size=SQLITE_BATCH_SIZE)
+        instances = [model(**row) for row in rows]
+        inserting = time.perf_counter()
+        self.format_seconds[model] += inserting - started
+
+        model.objects.bulk_create(instances, batch_size=SQLITE_BATCH_SIZE)
         # bulk_create stamps auto_now fields with the current time; put back
         # the generated timestamps so reruns write identical rows.
         stamps = {
@@ -180,6 +233,10 @@ class SqliteWriter:
         if stamps and rows:
             first_id, last_id = int(frame["id"].min()), int(frame["id"].max())
             model.objects.filter(id__gte=first_id, id__lte=last_id).update(**stamps)
+        self.insert_seconds[model] += time.perf_counter() - inserting
+
+    def close(self):
+        pass
 
     def finish(self):
         with connection.cursor() as cursor:

@@ -48,10 +48,13 @@ class DemoDataResult:
     skipped: bool = False
     existing_accounts: int = 0
     rows: dict = field(default_factory=dict)
-    # Seconds per model spent building its rows and writing them.
+    # Seconds per model spent building its rows, formatting them for the
+    # database and inserting them. On PostgreSQL the inserts run in a
+    # background thread at the same time as the building and formatting.
     build_seconds: dict = field(default_factory=dict)
-    write_seconds: dict = field(default_factory=dict)
-    # Seconds spent after the last write: indexes, foreign keys, sequences, statistics.
+    format_seconds: dict = field(default_factory=dict)
+    insert_seconds: dict = field(default_factory=dict)
+    # Seconds spent after the last insert: indexes, foreign keys, sequences, statistics.
     finish_seconds: float = 0.0
     total_seconds: float = 0.0
     rep_usernames: list = field(default_factory=list)
@@ -214,29 +217,30 @@ def _write_blocks(plan, *, accounts, result, progress):
     for model in MODELS:
         result.rows[model] = 0
         result.build_seconds[model] = 0.0
-        result.write_seconds[model] = 0.0
 
-    with tqdm(total=accounts, unit=" accounts", file=sys.stderr, disable=not progress, desc="Demo data") as bar:
-        for block_number, start in enumerate(range(0, accounts, BLOCK_SIZE)):
-            count = min(BLOCK_SIZE, accounts - start)
-            block = block_build(plan, block_number=block_number, ids=ids, count=count)
-            for model, frame in block.frames.items():
-                result.build_seconds[model] += block.seconds[model]
-                if frame.empty:
-                    continue
-                written = time.perf_counter()
-                writer.write(model, frame_complete(model, frame, reference_time=plan.reference_time))
-                result.write_seconds[model] += time.perf_counter() - written
-                result.rows[model] += len(frame)
-            ids = BlockIds(
-                account=ids.account + count,
-                contact=ids.contact + len(block.frames[Contact]),
-                opportunity=ids.opportunity + len(block.frames[Opportunity]),
-                event=ids.event + len(block.frames[EngagementEvent]),
-                intent_signal=ids.intent_signal + len(block.frames[IntentSignal]),
-            )
-            bar.update(count)
-        bar.set_postfix_str("building indexes" if getattr(writer, "defer_indexes", False) else "finishing")
-        finishing = time.perf_counter()
-        writer.finish()
-        result.finish_seconds = time.perf_counter() - finishing
+    try:
+        with tqdm(total=accounts, unit=" accounts", file=sys.stderr, disable=not progress, desc="Demo data") as bar:
+            for block_number, start in enumerate(range(0, accounts, BLOCK_SIZE)):
+                count = min(BLOCK_SIZE, accounts - start)
+                block = block_build(plan, block_number=block_number, ids=ids, count=count)
+                for model, frame in block.frames.items():
+                    result.build_seconds[model] += block.seconds[model]
+                    result.rows[model] += len(frame)
+                    if not frame.empty:
+                        writer.write(model, frame_complete(model, frame, reference_time=plan.reference_time))
+                ids = BlockIds(
+                    account=ids.account + count,
+                    contact=ids.contact + len(block.frames[Contact]),
+                    opportunity=ids.opportunity + len(block.frames[Opportunity]),
+                    event=ids.event + len(block.frames[EngagementEvent]),
+                    intent_signal=ids.intent_signal + len(block.frames[IntentSignal]),
+                )
+                bar.update(count)
+            bar.set_postfix_str("building indexes" if getattr(writer, "defer_indexes", False) else "finishing")
+            finishing = time.perf_counter()
+            writer.finish()
+            result.finish_seconds = time.perf_counter() - finishing
+    finally:
+        writer.close()
+    result.format_seconds = {model: writer.format_seconds[model] for model in MODELS}
+    result.insert_seconds = {model: writer.insert_seconds[model] for model in MODELS}

@@ -213,9 +213,9 @@ COUNTRIES = {
 # Units of the account currency per US dollar, fixed so runs are repeatable.
 USD_RATES = {"USD": 1.0, "EUR": 0.92, "GBP": 0.79}
 
-# Technology: (share of companies of median size that use it, category).
-# Larger companies use more of each; the CRM and warehouse categories
-# raise the latent fit.
+# Technology: (share of companies of 150 employees that use it, category).
+# Larger companies use more of each. The crm and warehouse categories
+# raise the latent fit (see frames.fit_score).
 TECHNOLOGIES = {
     "Salesforce": (0.22, "crm"),
     "HubSpot": (0.18, "marketing"),
@@ -260,7 +260,6 @@ TECHNOLOGIES = {
     "Kubernetes": (0.07, "engineering"),
     "Datadog": (0.04, "engineering"),
 }
-FIT_TECHNOLOGY_CATEGORIES = {"crm": 0.5, "warehouse": 0.5}
 
 NEEDS = [
     "pipeline visibility",

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.db.models import Count, F, Max, Min
 from django.test import Client
 from django.utils import timezone
@@ -427,6 +427,26 @@ def test_bad_options_rejected(arguments, message):
     with pytest.raises(CommandError, match=message):
         call_command("generate_demo_data", *arguments, verbosity=0)
     assert Account.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_invalid_row_rolls_back_everything(monkeypatch):
+    from accounts.demo import services
+
+    build = services.block_build
+
+    def build_with_bad_event(plan, *, block_number, ids, count):
+        block = build(plan, block_number=block_number, ids=ids, count=count)
+        if block_number == 1:
+            block.frames[EngagementEvent].loc[0, "type"] = "fax"
+        return block
+
+    monkeypatch.setattr(services, "BLOCK_SIZE", 100)
+    monkeypatch.setattr(services, "block_build", build_with_bad_event)
+    with pytest.raises(IntegrityError, match="event_type_valid|CHECK constraint failed"):
+        demo_data_generate(accounts=250, seed=1, as_of=AS_OF)
+    for model in MODELS:
+        assert not model.objects.exists(), model.__name__
 
 
 @pytest.mark.django_db
