@@ -15,8 +15,9 @@ the migrations. `standard_dataset_ensure` generates the standard data set
 (1,000,000 accounts, seed 1, as of STANDARD_AS_OF) only when the database
 does not already hold exactly that set, so several benchmarks share one
 generation. The table bench_dataset records what was generated and the row
-counts it left; a benchmark that changes those rows makes the next one
-regenerate them.
+counts it left. A benchmark that adds or deletes rows makes the next one
+regenerate the set. Only counts are compared, so column updates (a
+recompute writing tiers, for example) stay for the next benchmark to see.
 """
 
 import json
