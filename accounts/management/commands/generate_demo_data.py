@@ -42,31 +42,35 @@ class Command(BaseCommand):
     help = (
         "Generate deterministic demo data: accounts with 2-6 contacts each (mean about 3), opportunities, "
         "engagement events and intent signals, owned by demo sales reps such as avery.chen. The same "
-        "--accounts, --seed, --as-of and per-account options always give the same rows. On a database that "
+        "--accounts, --seed, --as-of and per-account options give the same rows on an empty database. On a database that "
         "already has accounts the command stops with an error unless --if-empty (do nothing) or --append "
         "(add rows after the existing ids) is given. On a fresh PostgreSQL database it locks the account "
-        "tables until it is done. Sign in as a rep with `create_user avery.chen --role sales`."
+        "tables until it is done. Sign in as a rep with `create_user avery.chen --role sales`. A progress "
+        "bar goes to standard error unless --verbosity is 0."
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--accounts",
             type=_whole_number,
+            metavar="N",
             required=True,
             help=f"Number of accounts to generate, 1 to {MAX_ACCOUNTS:,}.",
         )
         parser.add_argument(
-            "--seed", type=_whole_number, required=True, help=f"Random seed, 0 to {MAX_SEED:,}."
+            "--seed", type=_whole_number, required=True, metavar="S", help=f"Random seed, 0 to {MAX_SEED:,}."
         )
         parser.add_argument(
             "--as-of",
             type=_iso_date,
+            metavar="YYYY-MM-DD",
             help="The date the data is generated for, YYYY-MM-DD (default: today in TIME_ZONE). Events and "
             "intent signals fall in the 180 days before it, opportunities in the 3 years before it.",
         )
         parser.add_argument(
             "--events-per-account",
             type=_number,
+            metavar="MEAN",
             default=10.0,
             help=f"Mean engagement events per account, 0 to {MAX_EVENTS_PER_ACCOUNT} (default 10); "
             "higher-fit and in-market accounts get more.",
@@ -74,6 +78,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--opportunities-per-account",
             type=_number,
+            metavar="MEAN",
             default=0.5,
             help=f"Mean opportunities per account, 0 to {MAX_OPPORTUNITIES_PER_ACCOUNT} (default 0.5); "
             "at most 8 per account.",
@@ -81,12 +86,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--intent-per-account",
             type=_number,
+            metavar="MEAN",
             default=2.0,
             help=f"Mean intent signals per account, 0 to {MAX_INTENT_PER_ACCOUNT} (default 2).",
         )
         parser.add_argument(
             "--reps",
             type=_whole_number,
+            metavar="N",
             default=8,
             help=f"Number of demo sales reps who own the accounts, 0 to {MAX_REPS} (default 8).",
         )
