@@ -56,7 +56,10 @@ def baseline_copy(model):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--accounts", type=int, default=common.STANDARD_ACCOUNTS, help="Accounts to generate (default: the standard set)."
+        "--accounts",
+        type=int,
+        default=common.STANDARD_ACCOUNTS,
+        help="Accounts to generate (default: the standard set).",
     )
     arguments, _ = parser.parse_known_args()
     if arguments.accounts < 1:

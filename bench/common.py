@@ -51,7 +51,9 @@ def database_create_if_missing(url):
 
     parts = urlsplit(url)
     if parts.scheme not in ("postgres", "postgresql", "pgsql"):
-        raise SystemExit(f"BENCH_DATABASE_URL must be a PostgreSQL URL such as {DEFAULT_BENCH_DATABASE_URL}; got {url!r}.")
+        raise SystemExit(
+            f"BENCH_DATABASE_URL must be a PostgreSQL URL such as {DEFAULT_BENCH_DATABASE_URL}; got {url!r}."
+        )
     name = unquote(parts.path.lstrip("/"))
     if not name:
         raise SystemExit(f"BENCH_DATABASE_URL names no database: {url!r}.")

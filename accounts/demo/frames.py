@@ -483,7 +483,8 @@ def _opportunities(plan, rng, ids, accounts, latent, traits):
         won[rows] = (win_draw[rows] < win_probability) & ~is_open[rows]
         np.add.at(won_before, account_index[rows], won[rows])
 
-    status = np.where(is_open, OpportunityStatus.OPEN.value, np.where(won, OpportunityStatus.WON.value, OpportunityStatus.LOST.value))
+    closed_status = np.where(won, OpportunityStatus.WON.value, OpportunityStatus.LOST.value)
+    status = np.where(is_open, OpportunityStatus.OPEN.value, closed_status)
     progress = np.minimum(age_days / cycle_days, 0.999)
     stage = np.where(
         is_open,
@@ -584,7 +585,8 @@ def _events(plan, rng, ids, count, latent, traits, contact_first_ids, contact_co
     named = rng.random(total) < EVENT_CONTACT_SHARE[event_type]
     contact_offset = (rng.random(total) * contact_counts[account_index]).astype(np.int64)
     contact_id = np.where(named, contact_first_ids[account_index] + contact_offset, 0)
-    theme = _pick_favoured(rng, account_index, _favourites(rng, count, len(EVENT_THEMES)), len(EVENT_THEMES), (0.4, 0.25))
+    favourite_themes = _favourites(rng, count, len(EVENT_THEMES))
+    theme = _pick_favoured(rng, account_index, favourite_themes, len(EVENT_THEMES), (0.4, 0.25))
     return pd.DataFrame(
         {
             "id": np.arange(ids.event, ids.event + total),
@@ -605,7 +607,8 @@ def _intent_signals(plan, rng, ids, count, latent, traits):
     account_index = np.repeat(np.arange(count), per_account)
     total = account_index.size
 
-    topic = _pick_favoured(rng, account_index, _favourites(rng, count, len(INTENT_TOPICS)), len(INTENT_TOPICS), (0.35, 0.25))
+    favourite_topics = _favourites(rng, count, len(INTENT_TOPICS))
+    topic = _pick_favoured(rng, account_index, favourite_topics, len(INTENT_TOPICS), (0.35, 0.25))
     mean_score = np.where(surging[account_index], 72.0, 32.0) + 5.0 * (latent[account_index] - FIT_CENTRE)
     score = np.clip(np.rint(rng.normal(mean_score, 14.0)), 0, 100).astype(np.int64)
     return pd.DataFrame(

@@ -38,26 +38,77 @@ INDUSTRIES = {
 # list is part of what keeps generated names apart.
 INDUSTRY_NAME_WORDS = {
     "Software": ["Software", "Labs", "Systems", "Technologies", "Analytics", "Cloud", "Data", "AI", "Digital", "Apps"],
-    "Financial Services": ["Capital", "Financial", "Bank", "Partners", "Investments", "Credit", "Wealth", "Payments", "Trust", "Finance"],
-    "Insurance": ["Insurance", "Assurance", "Mutual", "Underwriters", "Risk", "Life", "Indemnity", "Casualty", "Cover", "Re"],
-    "Healthcare": ["Health", "Medical", "Care", "Clinics", "Hospital", "Diagnostics", "Wellness", "Health Partners", "Physicians", "Medical Group"],
-    "Pharmaceuticals": ["Pharma", "Therapeutics", "Biosciences", "Bio", "Biologics", "Laboratories", "Genomics", "Medicines", "Life Sciences", "Biotech"],
-    "Manufacturing": ["Manufacturing", "Industries", "Works", "Fabrication", "Components", "Machinery", "Metals", "Plastics", "Tooling", "Industrial"],
+    "Financial Services": [
+        "Capital", "Financial", "Bank", "Partners", "Investments", "Credit", "Wealth", "Payments", "Trust", "Finance",
+    ],
+    "Insurance": [
+        "Insurance", "Assurance", "Mutual", "Underwriters", "Risk", "Life", "Indemnity", "Casualty", "Cover", "Re",
+    ],
+    "Healthcare": [
+        "Health", "Medical", "Care", "Clinics", "Hospital", "Diagnostics", "Wellness", "Health Partners",
+        "Physicians", "Medical Group",
+    ],
+    "Pharmaceuticals": [
+        "Pharma", "Therapeutics", "Biosciences", "Bio", "Biologics", "Laboratories", "Genomics", "Medicines",
+        "Life Sciences", "Biotech",
+    ],
+    "Manufacturing": [
+        "Manufacturing", "Industries", "Works", "Fabrication", "Components", "Machinery", "Metals", "Plastics",
+        "Tooling", "Industrial",
+    ],
     "Retail": ["Retail", "Stores", "Outfitters", "Market", "Goods", "Shops", "Supply", "Home", "Apparel", "Trading"],
-    "Consumer Goods": ["Brands", "Foods", "Beverages", "Products", "Consumer", "Essentials", "Home Goods", "Naturals", "Kitchen", "Living"],
-    "Professional Services": ["Consulting", "Advisors", "Partners", "Associates", "Group", "Solutions", "Legal", "Accounting", "Strategy", "Services"],
-    "Telecommunications": ["Telecom", "Networks", "Communications", "Wireless", "Connect", "Broadband", "Mobile", "Fiber", "Telecom Group", "Link"],
-    "Media": ["Media", "Studios", "Publishing", "Entertainment", "Pictures", "Broadcasting", "Press", "Productions", "Music", "Games"],
-    "Education": ["University", "College", "Academy", "Institute", "School", "Learning", "Education", "Schools", "Campus", "Training"],
-    "Government": ["Authority", "Agency", "Council", "Commission", "Department", "Board", "Office", "Administration", "Services", "Bureau"],
-    "Nonprofit": ["Foundation", "Trust", "Alliance", "Society", "Institute", "Fund", "Association", "Network", "Initiative", "Coalition"],
-    "Energy": ["Energy", "Power", "Renewables", "Oil and Gas", "Solar", "Utilities", "Resources", "Electric", "Wind", "Grid"],
-    "Transportation and Logistics": ["Logistics", "Freight", "Transport", "Shipping", "Lines", "Express", "Cargo", "Haulage", "Fleet", "Delivery"],
-    "Construction": ["Construction", "Builders", "Contractors", "Engineering", "Developments", "Building", "Structures", "Homes", "Infrastructure", "Civil"],
-    "Real Estate": ["Properties", "Realty", "Real Estate", "Estates", "Land", "Holdings", "Property Group", "Residential", "Commercial", "Living"],
-    "Hospitality": ["Hotels", "Resorts", "Hospitality", "Inns", "Restaurants", "Dining", "Suites", "Lodging", "Travel", "Leisure"],
-    "Automotive": ["Motors", "Automotive", "Auto Parts", "Vehicles", "Mobility", "Drivetrain", "Dynamics", "Autoworks", "Motor Group", "EV"],
-    "Agriculture": ["Farms", "Agriculture", "Growers", "Harvest", "Agri", "Seeds", "Produce", "Ranch", "Orchards", "Crop Science"],
+    "Consumer Goods": [
+        "Brands", "Foods", "Beverages", "Products", "Consumer", "Essentials", "Home Goods", "Naturals", "Kitchen",
+        "Living",
+    ],
+    "Professional Services": [
+        "Consulting", "Advisors", "Partners", "Associates", "Group", "Solutions", "Legal", "Accounting", "Strategy",
+        "Services",
+    ],
+    "Telecommunications": [
+        "Telecom", "Networks", "Communications", "Wireless", "Connect", "Broadband", "Mobile", "Fiber",
+        "Telecom Group", "Link",
+    ],
+    "Media": [
+        "Media", "Studios", "Publishing", "Entertainment", "Pictures", "Broadcasting", "Press", "Productions",
+        "Music", "Games",
+    ],
+    "Education": [
+        "University", "College", "Academy", "Institute", "School", "Learning", "Education", "Schools", "Campus",
+        "Training",
+    ],
+    "Government": [
+        "Authority", "Agency", "Council", "Commission", "Department", "Board", "Office", "Administration", "Services",
+        "Bureau",
+    ],
+    "Nonprofit": [
+        "Foundation", "Trust", "Alliance", "Society", "Institute", "Fund", "Association", "Network", "Initiative",
+        "Coalition",
+    ],
+    "Energy": [
+        "Energy", "Power", "Renewables", "Oil and Gas", "Solar", "Utilities", "Resources", "Electric", "Wind", "Grid",
+    ],
+    "Transportation and Logistics": [
+        "Logistics", "Freight", "Transport", "Shipping", "Lines", "Express", "Cargo", "Haulage", "Fleet", "Delivery",
+    ],
+    "Construction": [
+        "Construction", "Builders", "Contractors", "Engineering", "Developments", "Building", "Structures", "Homes",
+        "Infrastructure", "Civil",
+    ],
+    "Real Estate": [
+        "Properties", "Realty", "Real Estate", "Estates", "Land", "Holdings", "Property Group", "Residential",
+        "Commercial", "Living",
+    ],
+    "Hospitality": [
+        "Hotels", "Resorts", "Hospitality", "Inns", "Restaurants", "Dining", "Suites", "Lodging", "Travel", "Leisure",
+    ],
+    "Automotive": [
+        "Motors", "Automotive", "Auto Parts", "Vehicles", "Mobility", "Drivetrain", "Dynamics", "Autoworks",
+        "Motor Group", "EV",
+    ],
+    "Agriculture": [
+        "Farms", "Agriculture", "Growers", "Harvest", "Agri", "Seeds", "Produce", "Ranch", "Orchards", "Crop Science",
+    ],
 }
 NAME_WORDS_PER_INDUSTRY = 10
 

@@ -42,11 +42,11 @@ class Command(BaseCommand):
     help = (
         "Generate deterministic demo data: accounts with 2-6 contacts each (mean about 3), opportunities, "
         "engagement events and intent signals, owned by demo sales reps such as avery.chen. The same "
-        "--accounts, --seed, --as-of and per-account options give the same rows on an empty database. On a database that "
-        "already has accounts the command stops with an error unless --if-empty (do nothing) or --append "
-        "(add rows after the existing ids) is given. On a fresh PostgreSQL database it locks the account "
-        "tables until it is done. Sign in as a rep with `create_user avery.chen --role sales`. A progress "
-        "bar goes to standard error unless --verbosity is 0."
+        "--accounts, --seed, --as-of and per-account options give the same rows on an empty database. "
+        "On a database that already has accounts the command stops with an error unless --if-empty (do "
+        "nothing) or --append (add rows after the existing ids) is given. On a fresh PostgreSQL database it "
+        "locks the account tables until it is done. Sign in as a rep with `create_user avery.chen --role "
+        "sales`. A progress bar goes to standard error unless --verbosity is 0."
     )
 
     def add_arguments(self, parser):
