@@ -23,6 +23,8 @@ run: install
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py create_user demo --role revops
 	$(PY) manage.py generate_demo_data --accounts $(DEMO_ACCOUNTS) --seed 1 --if-empty
+	$(PY) manage.py seed_pipeline_defaults
+	$(PY) manage.py recompute --wait
 	@echo "Open http://127.0.0.1:$(PORT)/ and sign in as demo with the password above."
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
