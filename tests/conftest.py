@@ -14,10 +14,17 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+from hypothesis import settings as hypothesis_settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 WORKER_START_TIMEOUT_SECONDS = 60
+
+# Property tests run a small number of examples locally and 2,000 in CI,
+# where .ci/run sets HYPOTHESIS_PROFILE=ci. A test may still set its own.
+hypothesis_settings.register_profile("ci", max_examples=2000, deadline=None, database=None)
+hypothesis_settings.register_profile("dev", max_examples=50, deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 def pytest_collection_modifyitems(config, items):

@@ -246,6 +246,29 @@ def test_within_last_days_across_daylight_saving_change():
     )
 
 
+@override_settings(TIME_ZONE="America/Sao_Paulo")
+def test_day_that_starts_at_one_in_the_morning():
+    # On 2018-11-04 Sao Paulo moved clocks from 00:00 to 01:00, so that day
+    # began at 01:00 local time (03:00 UTC).
+    sao_paulo = ZoneInfo("America/Sao_Paulo")
+    now = datetime.datetime(2018, 11, 4, 1, 30, tzinfo=sao_paulo)
+    Account.objects.create(name="late 3 Nov", last_activity_at=datetime.datetime(2018, 11, 4, 2, 59, 59, tzinfo=UTC))
+    Account.objects.create(name="first instant", last_activity_at=datetime.datetime(2018, 11, 4, 3, 0, tzinfo=UTC))
+    assert_selects({"field": "last_activity_at", "op": "within_last_days", "value": 1}, {"first instant"}, now=now)
+    assert_selects({"field": "last_activity_at", "op": "eq", "value": "2018-11-03"}, {"late 3 Nov"}, now=now)
+
+
+@override_settings(TIME_ZONE="America/Sao_Paulo")
+def test_day_after_an_hour_repeated_before_midnight():
+    # On 2019-02-16 Sao Paulo moved clocks back from 24:00 to 23:00, so the
+    # 23:00 hour of 16 February happened twice and 17 February began at 03:00 UTC.
+    now = datetime.datetime(2019, 2, 17, 12, 0, tzinfo=UTC)
+    Account.objects.create(name="second 23:30", last_activity_at=datetime.datetime(2019, 2, 17, 2, 30, tzinfo=UTC))
+    Account.objects.create(name="midnight", last_activity_at=datetime.datetime(2019, 2, 17, 3, 0, tzinfo=UTC))
+    assert_selects({"field": "last_activity_at", "op": "within_last_days", "value": 1}, {"midnight"}, now=now)
+    assert_selects({"field": "last_activity_at", "op": "before", "value": "today"}, {"second 23:30"}, now=now)
+
+
 @override_settings(TIME_ZONE="Asia/Kolkata")
 def test_date_operators_use_local_dates():
     kolkata = ZoneInfo("Asia/Kolkata")

@@ -246,7 +246,7 @@ def test_load_json_into_builder(client, revops):
     assert "The rule JSON is invalid" in bad.content.decode()
 
 
-def test_second_save_of_same_version_is_rejected_with_changes(client, revops, book, draft):
+def test_stale_save_rejected_with_changes(client, revops, book, draft):
     colleague = make_user("carl", "revops")
     segment_update(
         segment=draft, changed_by=colleague, rule={"field": "country", "op": "eq", "value": "FR"}
