@@ -15,6 +15,20 @@ import re
 import dataclasses
 from dataclasses import dataclass
 
+from accounts.models import (
+    BuyingRole,
+    Department,
+    EmployeeBand,
+    EventType,
+    IcpTier,
+    LifecycleStage,
+    Motion,
+    OpportunityStatus,
+    OpportunityType,
+    OwnershipType,
+    Seniority,
+)
+
 from .models import Lens
 from .rules.registry import (
     BOOLEAN,
@@ -25,7 +39,6 @@ from .rules.registry import (
     RELATIONS,
     SEGMENT_OBJECT_TYPES,
     TAGS,
-    TEXT,
     fields_by_lens,
     get_field,
     get_relation,
@@ -37,8 +50,6 @@ NODE_KINDS = ("all", "any", "not", "condition", "related", "segment")
 PATH_PATTERN = re.compile(r"^r(?:_(?:\d+|w))*$")
 NAME_PATTERN = re.compile(r"^(r(?:_(?:\d+|w))*)-([a-z_0-9]+)$")
 MAX_FORM_NODES = 400
-
-GROUP_LABELS = {"all": "All of these are true", "any": "Any of these is true", "not": "None of these is true"}
 
 OPERATOR_LABELS = {
     "eq": "is",
@@ -264,6 +275,7 @@ def _node_from_attributes(path, attributes, object_type):
     if kind not in NODE_KINDS:
         kind = "all"
     node = BuilderNode(path=path, kind=kind, object_type=object_type)
+
     if node.is_group:
         indexes = sorted(
             int(other[len(path) + 1:])
@@ -273,9 +285,11 @@ def _node_from_attributes(path, attributes, object_type):
         node.children = [_node_from_attributes(child_path(path, i), attributes, object_type) for i in indexes]
         _renumber(node)
         return node
+
     if kind == "segment":
         node.segment = _first(own.get("segment"))
         return node
+
     if kind == "related":
         node.related = _first(own.get("related"))
         node.count_op = _first(own.get("count_op"), "gte")
@@ -291,6 +305,7 @@ def _node_from_attributes(path, attributes, object_type):
         if relation is None or not relation.time_columns:
             node.within_days = None
         return node
+
     node.field = _first(own.get("field"))
     node.op = _first(own.get("op"))
     registered = get_field(object_type, node.field)
@@ -468,7 +483,7 @@ def _within(path, prefix):
 
 @dataclass
 class ValueWidget:
-    """How a condition's value is entered: the input kind, the choices offered and the unit."""
+    """The input of a condition's value: its kind, the choices offered and the unit shown."""
 
     kind: str
     choices: list = dataclasses.field(default_factory=list)
@@ -483,6 +498,7 @@ def value_widget(node, data_choices=None):
         return ValueWidget("none")
     unit = UNITS.get(registered.name, "")
     value = node.value
+
     if node.op == "within_last_days":
         return ValueWidget("days", unit="days")
     if node.op == "between":
@@ -492,9 +508,11 @@ def value_widget(node, data_choices=None):
         return ValueWidget("select", choices=[("true", "Yes"), ("false", "No")], selected=[_as_text(value)])
     if registered.type == DATE:
         return ValueWidget("date")
+
     choices = [(str(choice), _choice_label(registered, choice)) for choice in registered.choices]
     if not choices and data_choices:
         choices = [(str(choice), str(choice)) for choice in data_choices]
+
     if node.op in LIST_OPERATORS:
         selected = [_as_text(item) for item in value] if isinstance(value, list) else []
         if choices:
@@ -502,6 +520,7 @@ def value_widget(node, data_choices=None):
             choices += [(item, item) for item in selected if item not in known]
             return ValueWidget("multiselect", choices=choices, selected=selected, unit=unit)
         return ValueWidget("textlist", selected=selected, unit=unit)
+
     if registered.type in (NUMBER, MONEY):
         return ValueWidget("number", unit=unit)
     if registered.type == CHOICE:
@@ -519,15 +538,16 @@ def _as_text(value):
     return "" if value is None else str(value)
 
 
-def _choice_label(registered, choice):
-    from accounts.models import BuyingRole, Department, EmployeeBand, IcpTier, LifecycleStage, Motion, OwnershipType
-    from accounts.models import EventType, OpportunityStatus, OpportunityType, Seniority
+CHOICE_LISTS = (
+    LifecycleStage, Motion, IcpTier, EmployeeBand, OwnershipType, BuyingRole, Department, Seniority, EventType,
+    OpportunityStatus, OpportunityType,
+)
 
-    for choices in (
-        LifecycleStage, Motion, IcpTier, EmployeeBand, OwnershipType, BuyingRole, Department, Seniority, EventType,
-        OpportunityStatus, OpportunityType,
-    ):
-        if choice in choices.values and registered.choices == tuple(choices.values):
+
+def _choice_label(registered, choice):
+    """Return the display label of a choice value, from the choice list the field's choices come from."""
+    for choices in CHOICE_LISTS:
+        if registered.choices == tuple(choices.values):
             return choices(choice).label
     return str(choice)
 
@@ -557,5 +577,3 @@ def rule_json(rule):
 def supports_segment_references(object_type):
     return object_type in SEGMENT_OBJECT_TYPES
 
-
-TEXT_TYPES = (TEXT,)

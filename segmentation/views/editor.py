@@ -333,7 +333,7 @@ def segment_builder(request, pk=None):
 @require_POST
 @login_required
 def segment_preview_panel(request, pk=None):
-    """Answer the live preview for the rule in the posted builder, with errors swapped in at their nodes."""
+    """Render the live preview of the rule in the posted builder, with each error swapped in at its node."""
     segment = get_object_or_404(Segment, pk=pk) if pk else None
     object_type = object_type_from(request, segment)
     try:
