@@ -1,5 +1,7 @@
-"""Pages for imports and synonym tables. Everyone signed in sees the import
-history; only RevOps uploads files and edits the synonym tables.
+"""Pages for imports and synonym tables.
+
+Every signed-in user can view the import history. Only RevOps uploads files
+and edits the synonym tables.
 """
 
 import csv

@@ -8,6 +8,8 @@ import pandas as pd
 from accounts.domains import normalize_domain
 
 NORMALIZED_DOMAIN = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
+# Scheme, user info and www. before the host; port, path, query and fragment after it.
+_URL_HOST = r"^(?:[a-z][a-z0-9+.-]*://)?(?:[^@/]*@)?(?:www\.)?([^/?#:]*)"
 
 
 def is_blank(value):
@@ -45,12 +47,8 @@ def normalize_domains(series):
     present = series.dropna().astype(str)
     if present.empty:
         return pd.Series(None, index=series.index, dtype=object)
-    text = (present.str.strip().str.lower()
-            .str.replace(r"^[a-z][a-z0-9+.-]*://", "", regex=True)
-            .str.replace(r"[/?#].*$", "", regex=True)
-            .str.replace(r":\d*$", "", regex=True)
-            .str.strip(".")
-            .str.replace(r"^www\.", "", regex=True))
+    host = present.str.strip().str.lower().str.extract(_URL_HOST, expand=False)
+    text = host.str.strip(".")
     simple = text.str.fullmatch(NORMALIZED_DOMAIN.pattern).fillna(False).astype(bool)
     if not simple.all():
         text[~simple] = present[~simple].map(normalize_domain)

@@ -2,8 +2,8 @@
 
 Each column is parsed once per distinct value, so a file of 100,000 rows with
 a few thousand distinct values costs a few thousand parser calls. A cell that
-cannot be read rejects its row with the reason; a picklist value that no
-synonym table knows is kept as typed and listed in the report.
+cannot be read rejects its row with the reason. A picklist value that has no
+entry in its synonym table is kept as typed and listed in the report.
 """
 
 import re
@@ -25,6 +25,7 @@ from .report import Issue, Outcome
 from .schema import KINDS_WITH_EXTRA, TARGETS, Parse
 from .values import (
     BOOLEAN_WORDS,
+    MISSING_MARKER_LENGTH,
     CURRENCY_SYMBOLS,
     DAY_FIRST,
     UNITS,
@@ -77,7 +78,7 @@ class PreparedRows:
     issues: list
     notes: list
     unknown_values: dict
-    """{field: {value as typed: number of rows}} for values no synonym table knows."""
+    """{field: {value as typed: number of rows}} for values without a synonym table entry."""
     plan: dict
 
 
@@ -88,7 +89,8 @@ class _Column:
         self.prepared = prepared
         self.header = header
         self.series = series
-        missing_values = [value for value in series.unique() if is_missing(value)]
+        # Missing markers are short, so long values skip the check.
+        missing_values = [value for value in series.unique() if len(value) <= MISSING_MARKER_LENGTH and is_missing(value)]
         self.missing = series.isin(missing_values)
         self.values = series.where(~self.missing)
 
@@ -163,7 +165,8 @@ class FilePreparer:
         parse = target.parse
         if parse in (Parse.TEXT, Parse.EXTERNAL_ID, Parse.TITLE) or (parse == Parse.REFERENCE and not target.options):
             values = column.values.str.strip()
-            values = values.str.replace(r"\s+", " ", regex=True) if parse != Parse.EXTERNAL_ID else values
+            if parse != Parse.EXTERNAL_ID:
+                values = _collapse_spaces(values)
             self._check_length(column, values, target)
         elif parse == Parse.REFERENCE and target.options.get("domain") or parse == Parse.DOMAIN:
             values = self._domains(column)
@@ -454,6 +457,15 @@ def _json_number(text):
     return int(value) if value == value.to_integral_value() and "." not in text else float(value)
 
 
+def _collapse_spaces(values):
+    """Turn runs of white space inside values into one space; most columns have none, so check first."""
+    present = values.dropna()
+    joined = "\x00".join(present.tolist())
+    if not any(marker in joined for marker in ("  ", "\t", "\n", "\r", "\u00a0")):
+        return values
+    return values.str.replace(r"\s+", " ", regex=True)
+
+
 def _parse_email(text):
     email = text.strip().lower()
     if not _EMAIL.match(email):
@@ -482,7 +494,11 @@ def _parse_integer(text, target, decimal_comma):
 
 
 def _parse_list(text):
-    separator = ";" if ";" in text else "|" if "|" in text else ","
+    separator = ","
+    if ";" in text:
+        separator = ";"
+    elif "|" in text:
+        separator = "|"
     items = []
     for item in text.split(separator):
         item = " ".join(item.split())

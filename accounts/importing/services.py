@@ -22,12 +22,12 @@ from .values import UNITS
 
 logger = logging.getLogger(__name__)
 
-# Errors that stop a whole file; the message tells the user what to change.
+# Errors that stop a whole file. Their message names the problem and what to change.
 FILE_ERRORS = (UnreadableFile, MappingError, ConcurrentWriteError)
 
 
 class ImportFailed(ValueError):
-    """The file cannot be imported at all; the message says why."""
+    """The file cannot be imported at all. The message gives the reason."""
 
 
 @dataclass
@@ -49,7 +49,7 @@ class ImportSummary:
     """Per-row outcome: line, outcome and record id."""
 
     def as_dict(self):
-        """The summary for --json and the import record, without the per-row detail."""
+        """Return the summary for --json and the import record, without the per-row detail."""
         return {
             "rows_read": self.rows_read,
             "created": self.created,

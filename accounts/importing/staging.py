@@ -22,12 +22,16 @@ def is_postgresql():
     return connection.vendor == "postgresql"
 
 
+# One encoder for every value: json.dumps with options builds a new encoder per call.
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def _copy_scalar(value):
     """Format one non-null value as text for COPY, before escaping."""
     if isinstance(value, bool):
         return "t" if value else "f"
     if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False)
+        return _JSON.encode(value)
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     return str(value)
@@ -100,15 +104,17 @@ class StagingTable:
                 columns = []
                 for name, _ in self.columns:
                     adapt = adapters.get(name)
-                    columns.append([
-                        None if is_blank(value) else (adapt(value) if adapt else value) for value in frame[name]
-                    ])
+                    column = []
+                    for value in frame[name]:
+                        if is_blank(value):
+                            value = None
+                        elif adapt:
+                            value = adapt(value)
+                        column.append(value)
+                    columns.append(column)
                 prepared = list(zip(*columns))
                 placeholders = ", ".join(["%s"] * len(self.columns))
                 cursor.executemany(f"INSERT INTO {self.sql_name} ({names}) VALUES ({placeholders})", prepared)
-        if is_postgresql():
-            with connection.cursor() as cursor:
-                cursor.execute(f"ANALYZE {self.sql_name}")
 
     def drop(self):
         with connection.cursor() as cursor:

@@ -5,10 +5,10 @@ The caller passes typed values under the public field names (one record per
 row, a "line" to name it in the report). The upsert:
 
 1. validates the values and rejects rows that break a model constraint;
-2. finds each row's record: by external id (trimmed, compared ignoring case,
-   within the source), and only for rows without one by a fallback key:
-   the normalized domain for accounts, the email for contacts, and for events
-   and intent the account, type or topic and time;
+2. finds each row's record by external id, trimmed, compared ignoring case
+   and within the source. Only a row without one is matched by a fallback
+   key: the normalized domain for accounts, the email for contacts, and the
+   account, type or topic and time for events and intent;
 3. resolves related records by the parent's external id or domain;
 4. stages the rows in a temporary table and writes them with one INSERT for
    new records and one UPDATE ... FROM for changed ones.
@@ -21,7 +21,7 @@ import logging
 from dataclasses import dataclass, field
 
 import pandas as pd
-from django.db import connection, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from accounts.models import (
@@ -767,20 +767,23 @@ def _insert(config, rows, table, *, source, default_currency):
         expressions.append(expression)
     sql = (
         f"INSERT INTO {quote(table)} ({', '.join(columns)}) SELECT {', '.join(expressions)} "
-        f"FROM {rows.sql_name} s WHERE s.target_id IS NULL ORDER BY s.line"
+        f"FROM {rows.sql_name} s WHERE s.target_id IS NULL"
     )
-    expected = fetch(f"SELECT COUNT(*) FROM {rows.sql_name} WHERE target_id IS NULL")[0][0]
-    with connection.cursor() as cursor:
-        if expected:
-            cursor.execute(sql + " ON CONFLICT DO NOTHING RETURNING id", params)
-            inserted = {row[0] for row in cursor.fetchall()}
-        else:
-            inserted = set()
-    if len(inserted) != expected:
+    new_ids = {row[0] for row in fetch(f"SELECT new_id FROM {rows.sql_name} WHERE target_id IS NULL")}
+    if not new_ids:
+        return set()
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, params)
+    except IntegrityError as error:
+        # The rows were matched moments ago, so a clash on the external id means another writer created it.
+        if "external_id_unique_per_source" not in str(error) and "UNIQUE constraint failed" not in str(error):
+            raise
         raise ConcurrentWriteError(
-            f"{expected - len(inserted)} record(s) were created by another import or API call while this import "
-            "ran; nothing was written. Run the import again."
-        )
+            "Another import or API call created some of the same records while this import ran; "
+            "nothing was written. Run the import again."
+        ) from None
+    inserted = new_ids
     return inserted
 
 

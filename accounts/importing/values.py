@@ -15,6 +15,8 @@ from dateutil import parser as dateutil_parser
 from accounts.models import employee_band_for
 
 MISSING_MARKERS = frozenset({"", "n/a", "#n/a", "-", "--", "null", "nil", "(blank)", "(none)"})
+# The maximum length of a cell that can be a missing marker: the longest marker plus surrounding spaces.
+MISSING_MARKER_LENGTH = 12
 
 
 class InvalidValue(ValueError):
@@ -45,6 +47,7 @@ _SPACES = re.compile(r"[\s\u00a0\u202f']+")
 _US_NUMBER = re.compile(r"^(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$|^\.\d+$")
 _EU_NUMBER = re.compile(r"^(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$|^,\d+$")
 _PLAIN_US_AMOUNT = re.compile(r"^\$?(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)$")
+_GROUPED_WHOLE_NUMBER = re.compile(r"^\d{1,3}(?:,\d{3})+$")
 _SUFFIX = re.compile(r"^(?P<number>.*?\d)\s*(?P<suffix>[a-z]+)\.?$", re.IGNORECASE)
 
 
@@ -160,6 +163,9 @@ def parse_employee_count(text):
     or None for a plain number. The band is always employee_band_for(count).
     """
     original = str(text).strip()
+    if original.isdigit() or _GROUPED_WHOLE_NUMBER.match(original):
+        count = int(original.replace(",", ""))
+        return count, employee_band_for(count), None
     match = _RANGE.match(original)
     if match:
         low = _whole_number(match.group("low"), original)
@@ -242,10 +248,10 @@ def parse_datetime(text, *, date_format=None, order=None):
     """Read a date or date-time; returns a naive datetime (time 00:00 for a bare date).
 
     With date_format, the text must match that strptime format exactly. Without
-    it, ISO dates, dates with month names and numeric dates are read; a numeric
+    it, ISO dates, dates with month names and numeric dates are read. A numeric
     date such as 03/04/2024 that could be either day or month first is read
-    only when `order` (from infer_day_month_order) settles it, and is rejected
-    otherwise, so day and month are never swapped without a reason.
+    only when `order` (from infer_day_month_order) settles it. Otherwise it is
+    rejected, so day and month are never swapped without a reason.
     """
     original = str(text).strip()
     if date_format:

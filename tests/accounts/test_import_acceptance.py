@@ -1,8 +1,8 @@
 """Importing the real public datasets through the command and the upload page.
 
-The expected counts come from the datasets' READMEs: Fortune 1000 has 1,000
-companies; the Maven CRM data has 85 accounts and 8,800 opportunities, of
-which 1,425 open deals have no account.
+The expected counts come from the datasets' READMEs. Fortune 1000 has 1,000
+companies. The Maven CRM data has 85 accounts and 8,800 opportunities, and
+1,425 of its open deals have no account.
 """
 
 import csv
@@ -100,7 +100,7 @@ def test_fortune_1000_reimport_changes_nothing(shared_data, tmp_path):
 
 
 def test_fortune_1000_file_as_published(shared_data, tmp_path):
-    """Imported as it stands, revenue keeps the file's mixed units; what does not depend on them is checked."""
+    """Import the file unchanged: revenue keeps its mixed units, so only values independent of them are checked."""
     path = shared_data / "fortune-1000-2024" / "fortune_companies.csv"
     mapping = write_json(tmp_path / "mapping.json", {"Company": ["external_id", "name"]})
 
@@ -184,17 +184,6 @@ def test_maven_reimport_changes_nothing(shared_data, tmp_path):
     assert pipeline["unchanged"] == 8800 - 1425
     assert pipeline["created"] == pipeline["updated"] == 0
     assert pipeline["rejected"] == 1425
-
-
-@pytest.fixture
-def eager_celery():
-    """Run tasks in the test process: the upload test checks the page, not the worker."""
-    from config.celery import app
-
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = previous
 
 
 def test_maven_accounts_through_upload_page(shared_data, client, django_user_model, eager_celery,

@@ -137,7 +137,7 @@ def test_tab_delimited_with_quoted_newline_reports_true_lines():
     assert (issue.line, issue.column, issue.value) == (4, "domain", "not a domain")
 
 
-def test_row_with_too_many_fields_is_rejected_with_its_line():
+def test_long_row_rejected_with_line():
     summary = run("accounts", "id,name\n1,Acme\n2,Globex,extra\n3,Initech\n")
 
     assert summary.created == 2
