@@ -89,3 +89,13 @@ def celery_worker_process(django_db_setup, django_db_blocker):
     except subprocess.TimeoutExpired:
         process.kill()
     log_file.close()
+
+
+@pytest.fixture(autouse=True)
+def default_cache_cleared():
+    """Empty the default cache around each test, so values a page cached cannot leak into the next test."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -30,6 +30,7 @@ from ..services.lenses import disabled_lenses
 PREVIEW_SAMPLE_SIZE = 10
 DATA_CHOICES_LIMIT = 100
 DATA_CHOICES_CACHE_SECONDS = 600
+FILLED_COUNTS_CACHE_SECONDS = 300
 # Text fields whose values the builder offers from the data, by object type.
 DATA_CHOICE_FIELDS = {
     "accounts": ("industry", "region", "state", "country", "city", "journey_stage", "currency"),
@@ -115,13 +116,27 @@ def preview_context(rule, errors, *, object_type, segment, now):
     except RuleValidationError as error:
         return {"preview_errors": len(error.errors)}
     fields = rule_fields(rule)
-    total, filled = filled_counts(fields, object_type=object_type, now=now)
+    total, filled = cached_filled_counts(fields, object_type=object_type, now=now)
     missing = [
         (get_field(object_type, name).label, total - filled[name])
         for name in fields
         if name in filled
     ]
     return {"preview": preview, "missing": missing, "total": total, "object_type": object_type}
+
+
+def cached_filled_counts(fields, *, object_type, now):
+    """Return filled_counts for the fields, cached a few minutes per field list.
+
+    Fill rates change only with imports, syncs and runs, while the preview
+    asks for them on every keystroke, and each count reads the whole table.
+    """
+    key = f"segmentation:filled:{object_type}:{','.join(sorted(fields))}"
+    cached = cache.get(key)
+    if cached is None:
+        cached = filled_counts(fields, object_type=object_type, now=now)
+        cache.set(key, cached, FILLED_COUNTS_CACHE_SECONDS)
+    return cached
 
 
 def rule_has_conditions(rule):
