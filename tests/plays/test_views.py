@@ -316,3 +316,18 @@ class TestWorkspaceSections:
         assert 'id="queue-heading"' in body
         assert "Send the intro" in body
         assert "At risk" in body
+
+
+def test_preview_reports_rule_errors(client, revops):
+    rule = '{"all": [{"field": "industry", "op": "gt", "value": "x"}]}'
+
+    body = client.post(reverse("plays:preview"), editor_data(entry_rule=rule)).content.decode()
+
+    assert "The entry rule is invalid" in body
+    assert "$.all[0]" in body
+
+
+def test_failed_save_says_so_at_top(client, revops):
+    body = client.post(reverse("plays:create"), editor_data(name="")).content.decode()
+
+    assert "The play was not saved. Fix the fields marked below." in body
