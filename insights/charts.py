@@ -48,7 +48,8 @@ def bar_chart(bars, *, title, formatter=str, maximum=None):
 
 def interval_chart(rows, *, title, formatter=str, maximum=1.0):
     """Point estimates with error bars: `rows` is a list of (label, value, low, high, url)."""
-    plot_width = WIDTH - LABEL_WIDTH - VALUE_WIDTH - 40
+    # The value and its interval are written right of the plot, so they get the widest margin.
+    plot_width = WIDTH - LABEL_WIDTH - 230
     height = ROW_HEIGHT * len(rows) + 30
     scale = plot_width / maximum if maximum else 0
     parts = [

@@ -35,6 +35,10 @@ class KpiFilterForm(forms.Form):
     )
 
     def __init__(self, data=None, *, segment_choices=(), **kwargs):
+        if data is not None and "chart" not in data:
+            # A bound form ignores initial values, so the default chart is filled into the data.
+            data = data.copy()
+            data["chart"] = "win_rate"
         super().__init__(data, **kwargs)
         self.fields["segments"].choices = list(segment_choices)
 

@@ -118,7 +118,8 @@ def dashboard(request):
             "cells": [
                 {
                     "kpi": kpi,
-                    "text": format_value(value, kpi.unit, table.currency) if kpi.key in row.values else "",
+                    # The column header names the currency, so money cells show the number alone.
+                    "text": format_value(value, kpi.unit) if kpi.key in row.values else "",
                     "sample": sample,
                     "url": link(row, kpi.key) if kpi.key in row.values else None,
                 }
