@@ -43,7 +43,7 @@ MODELS = {
     "opportunities": Opportunity,
 }
 
-# The membership column that holds a record of each segment object type.
+# The membership column that stores the record, for each segment object type.
 MEMBERSHIP_COLUMNS = {"accounts": "account_id", "contacts": "contact_id"}
 
 # Always true and always false, in a form Django simplifies inside AND, OR and NOT.
@@ -214,8 +214,8 @@ class _Compiler:
 
     @staticmethod
     def number_value(field, value):
-        # A bound Value keeps the number as given; a plain Python value would
-        # be cast to the column's type first, turning 10.5 into 10 for an
+        # A bound Value keeps the number as given. A plain Python value would
+        # be cast to the column's type first, which turns 10.5 into 10 for an
         # integer column.
         if field.type == MONEY:
             return Value(Decimal(str(value)), output_field=DecimalField())

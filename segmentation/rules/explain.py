@@ -2,9 +2,9 @@
 
 explain_rule loads one account (or contact) with the related records the
 rule reaches, then runs the reference evaluator over it node by node. Each
-node of the result has its JSON path, its kind, its result and, for a
-condition, the record's value; a related quantifier reports how many
-related records matched.
+node of the result has its JSON path, its kind and its result. A condition
+node also has the record's value, and a related quantifier node the number
+of related records that matched.
 """
 
 from accounts.models import Account, Contact

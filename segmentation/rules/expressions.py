@@ -85,11 +85,11 @@ class JsonText(Expression):
 
 
 class TagsMatch(Expression):
-    """Whether a JSON list column holds a tag, compared as normalized text.
+    """A condition on a JSON list column of tags, compared as normalized text.
 
-    mode "any" is true when any of the values is among the tags; mode "empty"
-    is true when the column holds no non-blank string (it is missing, not a
-    list, an empty list, or a list of blanks). Only string elements count as
+    Mode "any" is true when any of the values is among the tags. Mode "empty"
+    is true when the column contains no non-blank string (it is missing, not
+    a list, an empty list, or a list of blanks). Only string elements count as
     tags. The result is never NULL, so NOT gives the exact complement.
     """
 

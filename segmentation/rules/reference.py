@@ -1,7 +1,8 @@
 """The reference evaluator: the rule semantics in plain Python.
 
 It evaluates a rule over one in-memory record and defines what the SQL
-compiler must produce; the property tests hold the two to the same answers.
+compiler must produce. The property tests check that both select the same
+records.
 It shares the field registry (names, types, relations) with the compiler
 but none of the comparison logic.
 

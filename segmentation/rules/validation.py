@@ -56,7 +56,7 @@ LIST_OPERATORS = ("in", "not_in", "any_of", "all_of", "none_of")
 
 @dataclass(frozen=True)
 class SegmentInfo:
-    """What validation needs to know about a segment another rule references."""
+    """A referenced segment's slug, object type, status and rule, as validation reads them."""
 
     slug: str
     object_type: str

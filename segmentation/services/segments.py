@@ -37,7 +37,7 @@ _UNSET = object()
 
 @dataclass
 class RecomputeCounts:
-    """What one segment recompute changed."""
+    """Counts of the stays one segment recompute opened and closed, and the members after it."""
 
     entered: int
     exited: int
@@ -46,7 +46,7 @@ class RecomputeCounts:
 
 @dataclass
 class RecomputeAllResult:
-    """What recomputing every segment changed, with the segments it could not recompute."""
+    """Counts of a recompute of every segment, with the segments it skipped and why."""
 
     segments: dict = field(default_factory=dict)
     # slug -> list of messages saying why the segment was not recomputed.
@@ -278,7 +278,7 @@ def segments_recompute_all(*, now, run=None) -> RecomputeAllResult:
 
     A segment is computed after every segment its rule references, so it
     reads their fresh membership. A segment whose rule is invalid is skipped
-    with its errors, and so is every segment that depends on it; their
+    with its errors, and so is every segment that depends on it. Their
     memberships stay as they were. Retired segments lose their members.
     """
     run_id = _run_id(run)
