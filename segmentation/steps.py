@@ -113,20 +113,28 @@ def icp_publish(context):
     )
     # Overrides revoked or replaced by hand since the last run end in this one.
     TierOverride.objects.filter(ended_at__isnull=False, ended_run_id__isnull=True).update(ended_run_id=context.run_id)
-    overrides_touched = Q(tier_overrides__ended_run_id=context.run_id)
+    touched = TierOverride.objects.filter(ended_run_id=context.run_id)
     if context.since is not None:
-        overrides_touched |= Q(tier_overrides__updated_at__gt=context.since)
-    accounts = scoped_accounts(context, extra=overrides_touched).distinct()
+        touched = TierOverride.objects.filter(Q(ended_run_id=context.run_id) | Q(updated_at__gt=context.since))
+    accounts = scoped_accounts(context, extra=Q(id__in=touched.values("account_id")))
 
     select_sql, params = scoring_select(model, criteria, now=context.now, today=context.today, accounts=accounts)
+    # Each staged row also says whether it differs from the account's current explanation.
+    same = " AND ".join(
+        f"NOT ({sql.distinct_from(f'e.{column}', f'x.{column}')})"
+        for column in ("score", "computed_tier", "tier", "override_id", "points", "inputs")
+    )
     staged = sql.execute(
         f"""
         INSERT INTO {ICP_STAGING}
-            (run_id, account_id, model_id, score, computed_tier, tier, override_id, points, inputs)
-        SELECT %s, x.account_id, %s, x.score, x.computed_tier, x.tier, x.override_id, x.points, x.inputs
+            (run_id, account_id, model_id, score, computed_tier, tier, override_id, points, inputs,
+             explanation_changed)
+        SELECT %s, x.account_id, %s, x.score, x.computed_tier, x.tier, x.override_id, x.points, x.inputs,
+               CASE WHEN e.id IS NOT NULL AND e.model_id = %s AND {same} THEN FALSE ELSE TRUE END
         FROM ({select_sql}) x
+        LEFT JOIN {EXPLANATION_TABLE} e ON e.account_id = x.account_id AND e.is_current = TRUE
         """,
-        [context.run_id, model.pk, *params],
+        [context.run_id, model.pk, model.pk, *params],
     )
     tier_changes = _record_tier_changes(context)
     explanations = _record_explanations(context)
@@ -171,37 +179,27 @@ def _record_tier_changes(context):
 
 
 def _record_explanations(context):
-    """Write a new current explanation for each account whose score, tier, points or inputs changed."""
-    same = " AND ".join(
-        f"NOT ({sql.distinct_from(f'e.{column}', f's.{column}')})"
-        for column in ("model_id", "score", "computed_tier", "tier", "override_id", "points", "inputs")
+    """Make a new current explanation for each account whose score, tier, points or inputs changed."""
+    sql.execute(
+        f"""
+        UPDATE {EXPLANATION_TABLE} SET is_current = NULL
+        FROM {ICP_STAGING} s
+        WHERE s.run_id = %s AND s.explanation_changed AND s.account_id = {EXPLANATION_TABLE}.account_id
+          AND {EXPLANATION_TABLE}.is_current = TRUE
+        """,
+        [context.run_id],
     )
-    written = sql.execute(
+    return sql.execute(
         f"""
         INSERT INTO {EXPLANATION_TABLE}
             (account_id, run_id, model_id, score, computed_tier, tier, override_id, points, inputs, is_current)
         SELECT s.account_id, %s, s.model_id, s.score, s.computed_tier, s.tier, s.override_id, s.points, s.inputs,
-               NULL
+               TRUE
         FROM {ICP_STAGING} s
-        WHERE s.run_id = %s AND NOT EXISTS (
-            SELECT 1 FROM {EXPLANATION_TABLE} e
-            WHERE e.account_id = s.account_id AND e.is_current = TRUE AND {same}
-        )
+        WHERE s.run_id = %s AND s.explanation_changed
         """,
         [context.run_id, context.run_id],
     )
-    if written:
-        sql.execute(
-            f"""
-            UPDATE {EXPLANATION_TABLE} SET is_current = NULL
-            WHERE is_current = TRUE AND account_id IN (
-                SELECT account_id FROM {EXPLANATION_TABLE} WHERE run_id = %s
-            )
-            """,
-            [context.run_id],
-        )
-        sql.execute(f"UPDATE {EXPLANATION_TABLE} SET is_current = TRUE WHERE run_id = %s", [context.run_id])
-    return written
 
 
 def icp_fingerprint():

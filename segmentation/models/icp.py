@@ -192,7 +192,7 @@ class IcpExplanation(models.Model):
 
     class Meta:
         ordering = ["account", "-run_id"]
-        indexes = [models.Index(fields=["account", "run"], name="icp_explanation_account_run_idx")]
+        indexes = [models.Index(fields=["account", "run"], name="icp_expl_account_run_idx")]
         constraints = [
             models.UniqueConstraint(fields=["account", "run"], name="icp_explanation_account_run_unique"),
             models.UniqueConstraint(
@@ -242,6 +242,9 @@ class IcpScoreStaging(models.Model):
     override_id = models.BigIntegerField(null=True)
     points = models.JSONField(default=dict)
     inputs = models.JSONField(default=dict)
+    explanation_changed = models.BooleanField(
+        default=True, help_text="True when the account's current explanation differs from this one."
+    )
 
     class Meta:
         constraints = [

@@ -87,7 +87,9 @@ def recompute_request(*, trigger, requested_by=None, full=False, now=None):
             or timezone.localdate(last.as_of) != timezone.localdate(now)
             or last.config_fingerprint != fingerprint
         )
-    since = None if full else last.as_of
+    # Changes are found by updated_at, a wall-clock time, so the watermark is
+    # when the last published run was requested, whatever time it computed for.
+    since = None if full else last.created_at
 
     try:
         with transaction.atomic():
