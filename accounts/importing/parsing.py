@@ -167,6 +167,7 @@ class FilePreparer:
             values = column.values.str.strip()
             if parse != Parse.EXTERNAL_ID:
                 values = _collapse_spaces(values)
+                self._report_mojibake(column, values)
             self._check_length(column, values, target)
         elif parse == Parse.REFERENCE and target.options.get("domain") or parse == Parse.DOMAIN:
             values = self._domains(column)
@@ -205,6 +206,22 @@ class FilePreparer:
         reasons[invalid] = [f"'{text.strip()}' is not a web domain such as example.com." for text in column.values[invalid]]
         column.reject(reasons)
         return values.where(~invalid, None)
+
+    def _report_mojibake(self, column, values):
+        """List text that was decoded twice somewhere upstream ("EstÃ©e" for "Estée"); it is kept as typed."""
+        present = values.dropna()
+        if not any(marker in "\x00".join(present.tolist()) for marker in _MOJIBAKE_MARKERS):
+            return
+        for value in pd.unique(present):
+            repaired = _undo_double_decoding(value)
+            if repaired is None:
+                continue
+            line = int(self.lines[values == value].min())
+            self.issues.append(Issue(
+                line, column.header, value, Outcome.KEPT_AS_TYPED,
+                f"The text looks decoded twice; it probably reads '{repaired}'. It was stored as typed: "
+                "fix it in the source system or the file and re-import.",
+            ))
 
     def _check_length(self, column, values, target):
         if target.max_length:
@@ -455,6 +472,21 @@ _CLEAR = _Clear()
 def _json_number(text):
     value = Decimal(text)
     return int(value) if value == value.to_integral_value() and "." not in text else float(value)
+
+
+# UTF-8 bytes of accented letters read as Windows-1252 start with these characters.
+_MOJIBAKE_MARKERS = ("Ã", "Â", "â€")
+
+
+def _undo_double_decoding(text):
+    """Return the text as it was before UTF-8 bytes were read as Windows-1252, or None when it was not."""
+    if not any(marker in text for marker in _MOJIBAKE_MARKERS):
+        return None
+    try:
+        repaired = text.encode("cp1252").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return None
+    return repaired if repaired != text else None
 
 
 def _collapse_spaces(values):

@@ -19,6 +19,7 @@ Rows whose values equal the stored ones are reported unchanged.
 
 import logging
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import pandas as pd
 from django.db import IntegrityError, connection, models, transaction
@@ -259,12 +260,7 @@ def _validate(config, state):
                 state.reject_where(present & ~values.isin(allowed), name,
                                    f"{name} must be one of: {', '.join(sorted(allowed))}.")
         if name in RANGES:
-            low, high = RANGES[name]
-            numeric = pd.to_numeric(values, errors="coerce")
-            state.reject_where(present & numeric.isna(), name, f"{name} must be a number.")
-            outside = (numeric < low) | ((numeric > high) if high is not None else False)
-            bounds = f"from {low} to {high}" if high is not None else f"at least {low}"
-            state.reject_where(present & outside.fillna(False).astype(bool), name, f"{name} must be {bounds}.")
+            _check_range(state, name, values, *RANGES[name])
     if "name" in frame.columns and config.kind == ImportKind.ACCOUNTS:
         blank = frame["name"].map(lambda value: isinstance(value, str) and not value.strip())
         state.reject_where(blank.astype(bool), "name", "The account name is blank; every account needs a name.")
@@ -273,6 +269,21 @@ def _validate(config, state):
         early = pd.Series(False, index=frame.index)
         early[both] = frame.loc[both, "closed_date"] < frame.loc[both, "created_date"]
         state.reject_where(early, "closed_date", "The close date is before the created date; fix one of them.")
+
+
+def _check_range(state, name, values, low, high):
+    """Reject values that are not numbers or fall outside [low, high]; high None means no upper bound."""
+    problems = {}
+    for value in pd.unique(values.dropna()):
+        if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+            problems[value] = f"{name} must be a number."
+        elif value < low or (high is not None and value > high):
+            bounds = f"from {low} to {high}" if high is not None else f"at least {low}"
+            problems[value] = f"{name} must be {bounds}."
+    if problems:
+        reasons = object_map(values, problems)
+        for index in reasons.dropna().index:
+            state.reject(index, name, reasons[index])
 
 
 def _accepted_columns(config):

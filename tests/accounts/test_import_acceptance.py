@@ -84,8 +84,12 @@ def test_fortune_1000_imports_every_company(shared_data, tmp_path):
     assert Account.objects.filter(employee_count__gte=10_000).count() == 632
     assert Account.objects.filter(ownership_type="private").count() == 45
     assert Account.objects.filter(industry="Computers, Office Equipment").exists()
+    issues = read_report(report)
     # Every issue in the report is a value kept with a warning, none a rejection.
-    assert {row["outcome"] for row in read_report(report)} <= {"kept as typed", "left blank"}
+    assert {row["outcome"] for row in issues} <= {"kept as typed", "left blank"}
+    mojibake = [row for row in issues if row["value"] == "EstÃ©e Lauder"]
+    assert [row["line"] for row in mojibake] == ["260"]
+    assert "Estée Lauder" in mojibake[0]["reason"]
 
 
 def test_fortune_1000_reimport_changes_nothing(shared_data, tmp_path):

@@ -126,6 +126,15 @@ def test_encodings(encoding):
     assert Account.objects.get().name == "Estée Lauder"
 
 
+def test_double_decoded_text_is_reported():
+    summary = run("accounts", "id,name\n1,EstÃ©e Lauder\n2,Plain\n")
+
+    assert Account.objects.get(external_id="1").name == "EstÃ©e Lauder"
+    (issue,) = summary.issues
+    assert (issue.line, issue.outcome) == (2, "kept as typed")
+    assert "probably reads 'Estée Lauder'" in issue.reason
+
+
 def test_tab_delimited_with_quoted_newline_reports_true_lines():
     text = 'id\tname\tdomain\n1\t"Acme\nHoldings"\tacme.com\n2\tGlobex\tnot a domain\n'
 
