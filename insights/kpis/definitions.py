@@ -97,7 +97,8 @@ KPIS = [
         "speed_to_engage_hours",
         "Speed to engage",
         "hours",
-        "Mean hours from entry to first touch, over the entries in the period that got one.",
+        "Mean hours from entry to first touch, over the entries in the period answered within the response "
+        "window (for plays, over every enrollment with a first touch).",
         "entered",
     ),
     Kpi(

@@ -6,6 +6,8 @@ pandas only shapes the result. Dates are written into the SQL as ISO
 literals made from date objects; everything else is a bound parameter.
 """
 
+from datetime import timedelta
+
 import pandas as pd
 from django.db import connection
 
@@ -192,32 +194,41 @@ def arr_months_present(period):
 # Engagement
 
 
-def first_touch_sql():
-    types = in_list(TOUCH_EVENT_TYPES)
-    return (
-        f"(SELECT MIN(e.occurred_at) FROM {EVENT_TABLE} e WHERE e.account_id = x.member_id "
-        f"AND e.type IN ({types}) AND e.occurred_at >= x.start_at)"
-    )
+def window_end(column):
+    """SQL for the end of the response window that opens at a timestamp column."""
+    if connection.vendor == "sqlite":
+        return f"datetime({column}, '+{RESPONSE_WINDOW_DAYS} days')"
+    return f"({column} + interval '{RESPONSE_WINDOW_DAYS} days')"
 
 
 def response_figures(grouping, period):
     """Entries in the period, those touched within the response window, and the hours to that touch."""
     sql, params = grouping.entries(period)
-    records_touch = grouping.records_first_touch
-    touch = "x.touched_at" if records_touch else first_touch_sql()
-    hours = seconds_between("t.touched_at", "t.start_at") + " / 3600.0"
-    window_seconds = RESPONSE_WINDOW_DAYS * 86400
-    answered = f"t.touched_at IS NOT NULL AND {seconds_between('t.touched_at', 't.start_at')} <= {window_seconds}"
-    if records_touch:
+    hours = seconds_between("t.touched_at", "x.start_at") + " / 3600.0"
+    if grouping.records_first_touch:
         # A play's first touch is whatever the play recorded, whenever it came.
-        answered = "t.touched_at IS NOT NULL"
-    inner = f"SELECT x.group_key AS group_key, x.start_at AS start_at, {touch} AS touched_at FROM ({sql}) x"
+        return fetch_frame(
+            f"SELECT x.group_key AS group_key, COUNT(*) AS entries, COUNT(x.touched_at) AS answered, "
+            f"SUM({hours.replace('t.touched_at', 'x.touched_at')}) AS touch_hours FROM ({sql}) x GROUP BY x.group_key",
+            params,
+        )
+    # Entries of one account at one time (a run that adds it to several groups) share one first touch, and
+    # only touches between the period's start and the end of the last window can be one.
+    types = in_list(TOUCH_EVENT_TYPES)
+    window_bounds = adapt_datetimes(period.start_at, period.end_before + timedelta(days=RESPONSE_WINDOW_DAYS))
+    touches = (
+        f"SELECT s.member_id AS member_id, s.start_at AS start_at, MIN(e.occurred_at) AS touched_at "
+        f"FROM (SELECT DISTINCT y.member_id, y.start_at FROM ({sql}) y) s "
+        f"JOIN {EVENT_TABLE} e ON e.account_id = s.member_id AND e.type IN ({types}) "
+        f"AND e.occurred_at >= s.start_at AND e.occurred_at <= {window_end('s.start_at')} "
+        f"WHERE e.occurred_at >= %s AND e.occurred_at <= %s "
+        f"GROUP BY s.member_id, s.start_at"
+    )
     return fetch_frame(
-        f"SELECT t.group_key AS group_key, COUNT(*) AS entries, "
-        f"SUM(CASE WHEN {answered} THEN 1 ELSE 0 END) AS answered, "
-        f"SUM(CASE WHEN {answered} THEN {hours} END) AS touch_hours "
-        f"FROM ({inner}) t GROUP BY t.group_key",
-        params,
+        f"SELECT x.group_key AS group_key, COUNT(*) AS entries, COUNT(t.touched_at) AS answered, "
+        f"SUM({hours}) AS touch_hours FROM ({sql}) x "
+        f"LEFT JOIN ({touches}) t ON t.member_id = x.member_id AND t.start_at = x.start_at GROUP BY x.group_key",
+        (*params, *params, *window_bounds),
     )
 
 

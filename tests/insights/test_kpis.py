@@ -251,3 +251,28 @@ def test_periods_are_calendar_dates_in_time_zone(settings):
 
     assert row(table, segment.pk).samples["response_rate"] == 1
     assert row(table, segment.pk).values["meeting_acceptance"] == 1.0
+
+
+def test_play_grouping_uses_enrollments_and_recorded_touches():
+    from django.apps import apps
+
+    Play = apps.get_model("plays", "Play")
+    Enrollment = apps.get_model("plays", "Enrollment")
+    play = Play.objects.create(name="Win back", slug="win-back", motion="defend", owner_team="sales", status="active")
+    touched, untouched, waiting = make_account(), make_account(), make_account()
+    entered = local(date(2024, 3, 4), 9)
+    for account, first_touch in ((touched, entered + timedelta(hours=30)), (untouched, None)):
+        Enrollment.objects.create(play=play, account=account, status="active", entered_at=entered,
+                                  entered_on=entered.date(), first_touch_at=first_touch)
+    Enrollment.objects.create(play=play, account=waiting, status="waitlisted", waitlisted_at=entered)
+    make_deal(touched, status="won", created=date(2024, 3, 5), closed=date(2024, 3, 25), amount=900)
+    Spend.objects.create(month=date(2024, 3, 1), program="win-back", amount=Decimal(1800), currency="USD")
+
+    table = kpi_table(grouping=grouping_for("play"), period=MARCH)
+    win_back = row(table, play.pk)
+
+    assert win_back.values["accounts"] == 2
+    assert win_back.values["response_rate"] == pytest.approx(0.5)
+    assert win_back.values["speed_to_engage_hours"] == pytest.approx(30)
+    assert win_back.values["win_rate"] == 1.0
+    assert win_back.values["cac"] == pytest.approx(1800)
