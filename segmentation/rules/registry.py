@@ -240,6 +240,15 @@ ACCOUNT_FIELDS = (
         "buying_roles_covered",
         choices=_values(BuyingRole),
     ),
+    Field(
+        "buying_roles_engaged",
+        TAGS,
+        "Buying roles engaged",
+        "Buying roles whose contact had an engagement event recently.",
+        Lens.PERSONA,
+        "buying_roles_engaged",
+        choices=_values(BuyingRole),
+    ),
     # Needs and use case
     Field("needs", TAGS, "Needs", "Sales input: needs and use cases.", Lens.NEEDS, "needs"),
     # Behavioral and intent

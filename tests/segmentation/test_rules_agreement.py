@@ -178,6 +178,7 @@ def account_rows(draw, now, tz_name):
         "last_activity_at": draw(moments(now, tz_name)),
         "buying_roles_covered": draw(st.lists(st.sampled_from(["economic_buyer", "champion", " Champion", "user"]),
                                               max_size=2)),
+        "buying_roles_engaged": draw(st.lists(st.sampled_from(["economic_buyer", "user", "USER "]), max_size=2)),
         "extra": draw(st.sampled_from([{}, {"plan": "Gold"}, {"plan": " gold "}, {"plan": 5}, {"plan": ""}])),
         "owner": draw(st.sampled_from([None, *USER_NAMES])),
         "parent": draw(st.one_of(st.none(), st.integers(0, 5))),
