@@ -10,6 +10,7 @@ import math
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -52,8 +53,28 @@ def validation_fields(detail) -> dict:
     return fields
 
 
+def value_error_message(exc) -> str | None:
+    """Return a message for database rejections of a client's value, or None for other errors.
+
+    PostgreSQL rejects text with NUL characters (psycopg2 raises ValueError)
+    and numbers outside a column's range (DataError); SQLite raises
+    OverflowError for integers past 64 bits.
+    """
+    if isinstance(exc, ValueError) and "NUL (0x00)" in str(exc):
+        return "A value contains a NUL (0x00) character, which text cannot hold: remove it."
+    if isinstance(exc, (DataError, OverflowError)):
+        return "A value is out of range for its field, such as an id or number that is too large."
+    return None
+
+
 def api_exception_handler(exc, context):
     """Render every error of a DRF view in the API error shape."""
+    message = value_error_message(exc)
+    if message is not None:
+        logger.warning("API request rejected: %s", exc)
+        set_rollback()
+        return Response(error_body("invalid", message), status=status.HTTP_400_BAD_REQUEST)
+
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -32,6 +32,10 @@ WEBHOOK_EVENT_TYPES = {
 }
 
 
+def valid_integer(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63
+
+
 class InvalidCursor(ValueError):
     """The cursor is not one this feed returned."""
 
@@ -52,8 +56,9 @@ class FeedPosition:
             position = cls(payload["t"], payload["i"])
         except (binascii.Error, ValueError, UnicodeError, TypeError, KeyError):
             raise InvalidCursor(text) from None
-        valid_transaction = position.transaction_id is None or isinstance(position.transaction_id, int)
-        if payload.get("f") != feed or not valid_transaction or not isinstance(position.event_id, int):
+        if payload.get("f") != feed or not valid_integer(position.event_id):
+            raise InvalidCursor(text)
+        if position.transaction_id is not None and not valid_integer(position.transaction_id):
             raise InvalidCursor(text)
         return position
 

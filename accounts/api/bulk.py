@@ -29,11 +29,12 @@ from accounts.importing.upsert import (
 )
 from accounts.models import DEFAULT_SOURCE
 
-from .serializers import ACCOUNT_DERIVED_FIELDS
+from .serializers import ACCOUNT_DERIVED_FIELDS, clean_domain
 
 ERROR = "error"
 STATUS_BY_OUTCOME = {CREATED: CREATED, UPDATED: UPDATED, UNCHANGED: UNCHANGED, REJECTED: ERROR}
 UPPER_CASE_FIELDS = {"country", "currency"}
+DOMAIN_FIELDS = {"domain", "parent_domain", "account_domain"}
 REFERENCE_FIELDS = {
     "parent_reference": ("parent_external_id", "parent_domain"),
     "account_reference": ("account_external_id", "account_domain"),
@@ -103,6 +104,10 @@ def typed_value(name, model_field, value):
     if model_field is None or isinstance(model_field, models.CharField):
         if not isinstance(value, str):
             raise ValueError(f"{name} must be a string.")
+        if "\x00" in value:
+            raise ValueError(f"{name} contains a NUL (0x00) character, which text cannot hold.")
+        if name in DOMAIN_FIELDS:
+            return clean_domain(value) if value.strip() else None
         return value.upper() if name in UPPER_CASE_FIELDS else value
     if isinstance(model_field, models.JSONField):
         expected = dict if isinstance(model_field.get_default(), dict) else list

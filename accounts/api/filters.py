@@ -17,6 +17,7 @@ from accounts.models import (
 )
 
 NONE = "none"
+MAX_ID = 2**63 - 1
 
 
 class CommaListFilter(django_filters.BaseInFilter, django_filters.CharFilter):
@@ -83,7 +84,7 @@ class AccountFilter(RecordFilter):
 
 
 class AccountChildFilter(RecordFilter):
-    account = django_filters.NumberFilter(field_name="account_id")
+    account = django_filters.NumberFilter(field_name="account_id", min_value=1, max_value=MAX_ID, help_text="Account id.")
     account_external_id = django_filters.CharFilter(field_name="account__external_id", lookup_expr="iexact")
 
 

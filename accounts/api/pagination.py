@@ -16,6 +16,7 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import F, Q
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
@@ -27,6 +28,7 @@ PAGE_SIZE_PARAM = "page_size"
 MAX_PAGE_SIZE = 1000
 INVALID_CURSOR = "Invalid cursor: pass the next_cursor value of the previous page unchanged, with the same ordering."
 NOTHING = Q(pk__in=[])
+MAX_INTEGER = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -135,9 +137,11 @@ class KeysetPagination(BasePagination):
             values = cursor.get("v")
             if cursor.get("o") != ordering or not isinstance(values, list) or len(values) != len(terms):
                 raise ValidationError({CURSOR_PARAM: [INVALID_CURSOR]})
+            if any(isinstance(value, (dict, list)) or (isinstance(value, int) and abs(value) > MAX_INTEGER) for value in values):
+                raise ValidationError({CURSOR_PARAM: [INVALID_CURSOR]})
             try:
                 queryset = queryset.filter(rows_after(terms, values))
-            except (ValueError, TypeError):
+            except (ValueError, TypeError, DjangoValidationError):
                 raise ValidationError({CURSOR_PARAM: [INVALID_CURSOR]}) from None
 
         queryset = queryset.order_by(*[term.order_expression() for term in terms])

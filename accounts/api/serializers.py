@@ -9,7 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from rest_framework import serializers
 
 from accounts.domains import normalize_domain
-from accounts.models import Account, Contact, EngagementEvent, IntentSignal, Opportunity
+from accounts.models import Account, Contact, EngagementEvent, IntentSignal, LifecycleStage, Motion, Opportunity
 
 COUNTRY_CODE = RegexValidator(r"^[A-Z]{2}$", "Country must be an ISO 3166-1 alpha-2 code such as US or DE.")
 CURRENCY_CODE = RegexValidator(r"^[A-Z]{3}$", "Currency must be an ISO 4217 code such as USD or EUR.")
@@ -29,6 +29,17 @@ ACCOUNT_DERIVED_FIELDS = [
     "won_revenue",
     "last_activity_at",
 ]
+
+
+def clean_domain(value: str) -> str:
+    """Normalize a web address to its domain; raise ValueError when no valid domain remains."""
+    try:
+        domain = normalize_domain(value)
+    except ValueError:
+        domain = None
+    if domain is None or any(character.isspace() for character in domain) or "/" in domain or domain.startswith("www."):
+        raise ValueError(f"Invalid domain {value!r}: send a host name such as example.com or a URL.")
+    return domain
 
 
 class UpperCaseCharField(serializers.CharField):
@@ -65,7 +76,14 @@ class RecordSerializer(serializers.ModelSerializer):
         return errors
 
 
+def derived_choice(choices, help_text):
+    """A read-only choice written by the recompute, empty until the first run."""
+    return serializers.ChoiceField(choices=choices, allow_blank=True, read_only=True, help_text=help_text)
+
+
 class AccountSerializer(RecordSerializer):
+    lifecycle_stage = derived_choice(LifecycleStage.choices, "Derived by the lifecycle rules in each recompute.")
+    motion = derived_choice(Motion.choices, "acquire, grow or defend, following the lifecycle stage.")
     owner = serializers.SlugRelatedField(
         slug_field="username",
         queryset=get_user_model().objects.all(),
@@ -126,7 +144,10 @@ class AccountSerializer(RecordSerializer):
         }
 
     def validate_domain(self, value):
-        return normalize_domain(value)
+        try:
+            return clean_domain(value)
+        except ValueError as error:
+            raise serializers.ValidationError(str(error)) from None
 
     def validate_parent(self, value):
         if value is not None and self.instance is not None and value.pk == self.instance.pk:

@@ -46,7 +46,8 @@ class RecordViewSet(viewsets.ModelViewSet):
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     filter_backends = [DjangoFilterBackend, OrderingFilter]
     ordering = ["id"]
-    lookup_value_regex = r"\d+"
+    # Ids are 64-bit; a longer number is no id and gets a 404.
+    lookup_value_regex = r"\d{1,18}"
 
     def account_ids_of(self, instance):
         return [instance.account_id]

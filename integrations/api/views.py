@@ -35,7 +35,7 @@ class WebhookSubscriptionViewSet(viewsets.ModelViewSet):
     serializer_class = serializers.WebhookSubscriptionSerializer
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     ordering = ["id"]
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = r"\d{1,18}"
 
     @extend_schema(responses={201: serializers.WebhookSubscriptionCreatedSerializer})
     def create(self, request, *args, **kwargs):
@@ -68,7 +68,7 @@ class WebhookDeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
     filter_backends = [DjangoFilterBackend]
     filterset_fields = ["status", "event_type", "subscription"]
     ordering = ["-id"]
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = r"\d{1,18}"
 
     @extend_schema(request=None, responses={202: serializers.WebhookDeliverySerializer})
     @action(detail=True, methods=["post"])

@@ -34,14 +34,19 @@ def check_url(url: str) -> str:
 
 
 def webhook_subscription_create(
-    *, name: str, url: str, events: list[str], created_by=None
+    *, name: str, url: str, events: list[str], is_active: bool = True, created_by=None
 ) -> tuple[WebhookSubscription, str]:
     """Subscribe a URL to events; return the subscription and its signing secret."""
     if not (name or "").strip():
         raise ValidationError({"name": ["A webhook needs a name."]})
     secret = "whsec_" + secrets.token_hex(24)
     subscription = WebhookSubscription.objects.create(
-        name=name.strip(), url=check_url(url), events=check_events(events), secret=secret, created_by=created_by
+        name=name.strip(),
+        url=check_url(url),
+        events=check_events(events),
+        secret=secret,
+        is_active=is_active,
+        created_by=created_by,
     )
     return subscription, secret
 

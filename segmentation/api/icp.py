@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
-from django.urls import path
+from django.urls import re_path
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -106,7 +106,7 @@ class IcpModelViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = IcpModel.objects.prefetch_related("criteria")
     serializer_class = IcpModelSerializer
     ordering = ["-version"]
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = r"\d{1,18}"
 
     def retrieve(self, request, pk=None):
         """Read one version; the ETag changes when its status does."""
@@ -141,7 +141,7 @@ class RecomputeRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     queryset = RecomputeRun.objects.select_related("requested_by")
     serializer_class = api_serializers.RecomputeRunSerializer
     ordering = ["-id"]
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = r"\d{1,18}"
 
     @extend_schema(
         request=api_serializers.RecomputeRequestSerializer,
@@ -162,4 +162,4 @@ class RecomputeRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         return Response(self.get_serializer(run).data, status=status.HTTP_202_ACCEPTED)
 
 
-urlpatterns = [path("accounts/<int:account_id>/icp/", AccountIcpView.as_view(), name="account-icp")]
+urlpatterns = [re_path(r"^accounts/(?P<account_id>\d{1,18})/icp/$", AccountIcpView.as_view(), name="account-icp")]

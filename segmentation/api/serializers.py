@@ -125,7 +125,7 @@ class WhySerializer(serializers.Serializer):
 
 
 class RecomputeRunSerializer(serializers.ModelSerializer):
-    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = RecomputeRun

@@ -135,7 +135,7 @@ class SegmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         responses={200: serializers.WhySerializer},
         parameters=[OpenApiParameter("record_id", int, OpenApiParameter.PATH, description="Account id (contact id for contact segments).")],
     )
-    @action(detail=True, methods=["get"], url_path=r"why/(?P<record_id>\d+)")
+    @action(detail=True, methods=["get"], url_path=r"why/(?P<record_id>\d{1,18})")
     def why(self, request, slug=None, record_id=None):
         """Why an account is or is not in the segment: the rule with each node's result."""
         segment = self.get_object()
