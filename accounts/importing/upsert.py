@@ -513,6 +513,13 @@ def _resolve_parents(state, keys):
     ids, _ = _reference(state, keys, "parent", "domain", "account")
     frame["_parent_id"] = ids
     frame["_parent_line"] = None
+    referencing = pd.Series(False, index=frame.index)
+    for column in ("parent_external_id", "parent_domain"):
+        if column in frame.columns:
+            referencing |= frame[column].notna()
+    if not referencing.any():
+        return
+
     # A parent may be another row of the same file, found by its external id or domain.
     rows_by_ext = {key: line for key, line in zip(frame["_ext_key"], frame["line"]) if key}
     first_by_domain = {}
@@ -520,10 +527,6 @@ def _resolve_parents(state, keys):
         for domain, line in zip(frame["domain"], frame["line"]):
             if domain and domain not in first_by_domain:
                 first_by_domain[domain] = line
-    referencing = pd.Series(False, index=frame.index)
-    for column in ("parent_external_id", "parent_domain"):
-        if column in frame.columns:
-            referencing |= frame[column].notna()
     for index in frame.index[referencing & ~state.rejected]:
         parent_ext = frame.at[index, "parent_external_id"] if "parent_external_id" in frame.columns else None
         parent_domain = frame.at[index, "parent_domain"] if "parent_domain" in frame.columns else None
@@ -641,8 +644,11 @@ def _allocate_ids(model, count):
     if is_postgresql():
         return [row[0] for row in fetch(
             f"SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count])]
-    # SQLite: the transaction holds the write lock (transaction_mode IMMEDIATE), so max(id) is stable.
-    (highest,), = fetch(f"SELECT COALESCE(MAX(id), 0) FROM {quote(table)}")
+    # SQLite: the transaction holds the write lock (transaction_mode IMMEDIATE), so the highest id is
+    # stable. AUTOINCREMENT keeps the highest id ever used in sqlite_sequence, so deleted ids are not reused.
+    (highest,), = fetch(
+        f"SELECT MAX(COALESCE((SELECT MAX(id) FROM {quote(table)}), 0), "
+        "COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0))", [table])
     return list(range(highest + 1, highest + 1 + count))
 
 

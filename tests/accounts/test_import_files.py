@@ -432,6 +432,17 @@ def test_reimport_is_unchanged_and_blank_keeps_value():
     assert account.employee_count == 20
 
 
+def test_deleted_ids_not_reused():
+    run("accounts", "id,name\n1,Acme\n2,Globex\n")
+    deleted = Account.objects.get(external_id="2")
+    deleted_id = deleted.pk
+    deleted.delete()
+
+    run("accounts", "id,name\n3,Initech\n")
+
+    assert Account.objects.get(external_id="3").pk > deleted_id
+
+
 def test_dry_run_writes_nothing_and_counts_exactly():
     summary = import_file(kind="accounts", content=b"id,name\n1,Acme\n2,\n", dry_run=True)
 
