@@ -34,10 +34,8 @@ def _normalize_sql(sql, vendor):
     return f"LOWER(BTRIM({sql}, {_POSTGRESQL_WHITESPACE}))"
 
 
-class NormalizedText(Expression):
-    """A text value without surrounding white space, in lower case; NULL stays NULL."""
-
-    output_field = CharField()
+class _OverOneExpression(Expression):
+    """An expression computed from one source expression, such as a column."""
 
     def __init__(self, expression):
         super().__init__()
@@ -49,26 +47,25 @@ class NormalizedText(Expression):
     def set_source_expressions(self, expressions):
         (self.expression,) = expressions
 
+
+class NormalizedText(_OverOneExpression):
+    """A text value without surrounding white space, in lower case; NULL stays NULL."""
+
+    output_field = CharField()
+
     def as_sql(self, compiler, connection):
         sql, params = compiler.compile(self.expression)
         return _normalize_sql(sql, connection.vendor), params
 
 
-class JsonText(Expression):
+class JsonText(_OverOneExpression):
     """The text under a key of a JSON object column; NULL when the key is absent or not a string."""
 
     output_field = CharField()
 
     def __init__(self, expression, key):
-        super().__init__()
-        self.expression = expression
+        super().__init__(expression)
         self.key = key
-
-    def get_source_expressions(self):
-        return [self.expression]
-
-    def set_source_expressions(self, expressions):
-        (self.expression,) = expressions
 
     def as_sql(self, compiler, connection):
         sql, params = compiler.compile(self.expression)
@@ -84,7 +81,7 @@ class JsonText(Expression):
         )
 
 
-class TagsMatch(Expression):
+class TagsMatch(_OverOneExpression):
     """A condition on a JSON list column of tags, compared as normalized text.
 
     Mode "any" is true when any of the values is among the tags. Mode "empty"
@@ -97,16 +94,9 @@ class TagsMatch(Expression):
     conditional = True
 
     def __init__(self, expression, mode, values=()):
-        super().__init__()
-        self.expression = expression
+        super().__init__(expression)
         self.mode = mode
         self.values = [normalize_text(value) for value in values]
-
-    def get_source_expressions(self):
-        return [self.expression]
-
-    def set_source_expressions(self, expressions):
-        (self.expression,) = expressions
 
     def as_sql(self, compiler, connection):
         sql, params = compiler.compile(self.expression)
