@@ -99,9 +99,12 @@ def baseline_run(cursor, rule_play, capped_play, now):
     """Enroll both plays' accounts and log the entries with hand-written SQL; return the rows entered."""
     due = now + datetime.timedelta(hours=rule_play.sla_hours)
     at_risk = due - datetime.timedelta(hours=rule_play.sla_at_risk_hours)
+    # Neither enrolled now nor enrolled before: the plays allow no re-entry.
     not_enrolled = (
         f"NOT EXISTS (SELECT 1 FROM {BASELINE_ENROLLMENTS} e WHERE e.play_id = %s AND e.account_id = a.id "
-        "AND e.status IN ('active', 'waitlisted'))"
+        "AND e.status IN ('active', 'waitlisted')) "
+        f"AND NOT EXISTS (SELECT 1 FROM {BASELINE_ENROLLMENTS} e WHERE e.play_id = %s AND e.account_id = a.id "
+        "AND e.status = 'exited')"
     )
     columns = (
         "play_id, account_id, status, entered_at, entered_on, exit_reason, sla_due_at, sla_at_risk_at, "
@@ -116,7 +119,7 @@ def baseline_run(cursor, rule_play, capped_play, now):
         WHERE lower(btrim(a.industry)) = ANY(%s) AND a.employee_count >= %s AND {not_enrolled}
         """,
         [rule_play.pk, now, now.date(), due, at_risk, now,
-         [industry.lower() for industry in RULE_INDUSTRIES], RULE_MIN_EMPLOYEES, rule_play.pk],
+         [industry.lower() for industry in RULE_INDUSTRIES], RULE_MIN_EMPLOYEES, rule_play.pk, rule_play.pk],
     )
     entered = cursor.rowcount
 
@@ -132,7 +135,7 @@ def baseline_run(cursor, rule_play, capped_play, now):
         ORDER BY a.icp_score DESC NULLS LAST, a.id
         LIMIT %s
         """,
-        [capped_play.pk, now, now.date(), now, RULE_COUNTRY, capped_play.pk, places],
+        [capped_play.pk, now, now.date(), now, RULE_COUNTRY, capped_play.pk, capped_play.pk, places],
     )
     entered += cursor.rowcount
 

@@ -22,6 +22,29 @@ def db_param(value):
     return value
 
 
+# After a statement writes this many rows, the tables it wrote get fresh
+# planner statistics before the next query reads them.
+ANALYZE_AFTER_ROWS = 1000
+
+
+def analyze(*models, rows_written: int | None = None) -> None:
+    """Refresh PostgreSQL's planner statistics of the models' tables; does nothing on SQLite.
+
+    A step that inserts many rows and then queries the same table in one
+    transaction would otherwise be planned with the old row counts, which can
+    turn an anti-join into a nested loop over every row. With rows_written
+    given, the statistics are refreshed only from ANALYZE_AFTER_ROWS rows.
+    """
+    if connection.vendor != "postgresql":
+        return
+    if rows_written is not None and rows_written < ANALYZE_AFTER_ROWS:
+        return
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"ANALYZE {quote(model._meta.db_table)}")
+
+
 def insert_select(model, *, constants: dict, copied: dict, source) -> int:
     """Insert one row into model's table for each row of the queryset source.
 

@@ -28,6 +28,7 @@ from ..models import (
     OPEN_ENROLLMENT_STATUSES,
     ChangeKind,
     Enrollment,
+    EnrollmentChange,
     EnrollmentStatus,
     ExitReason,
     OverflowPolicy,
@@ -35,7 +36,7 @@ from ..models import (
     PlayStatus,
     SlaStatus,
 )
-from ..sql import insert_select
+from ..sql import analyze, insert_select
 from .changes import enrollment_changes_record
 from .slas import enrollment_slas_update
 
@@ -162,19 +163,21 @@ def _entries(play, criteria, *, now, run_id):
 
 
 def _record_play_changes(play, *, now, run_id):
+    """Log the play's exits, waitlistings and entries at now; return the rows logged."""
     enrollments = Enrollment.objects.filter(play=play)
-    enrollment_changes_record(
+    logged = enrollment_changes_record(
         kind=ChangeKind.EXITED, enrollments=enrollments.filter(exited_at=now), occurred_column="exited_at",
         now=now, run_id=run_id,
     )
-    enrollment_changes_record(
+    logged += enrollment_changes_record(
         kind=ChangeKind.WAITLISTED, enrollments=enrollments.filter(waitlisted_at=now), occurred_column="waitlisted_at",
         now=now, run_id=run_id,
     )
-    enrollment_changes_record(
+    logged += enrollment_changes_record(
         kind=ChangeKind.ENTERED, enrollments=enrollments.filter(entered_at=now), occurred_column="entered_at",
         now=now, run_id=run_id,
     )
+    return logged
 
 
 def play_enrollments_recompute(*, play: Play, now: datetime.datetime, run=None) -> dict:
@@ -192,7 +195,10 @@ def play_enrollments_recompute(*, play: Play, now: datetime.datetime, run=None) 
             counts["exited"] = _exits(play, criteria, now=now, run_id=run_id)
             counts.update(_entries(play, criteria, now=now, run_id=run_id))
             Play.objects.filter(pk=play.pk).update(overflow_count=counts["overflow"])
-        _record_play_changes(play, now=now, run_id=run_id)
+        written = counts["entered"] + counts["waitlisted"] + counts["promoted"] + sum(counts["exited"].values())
+        analyze(Enrollment, rows_written=written)
+        logged = _record_play_changes(play, now=now, run_id=run_id)
+        analyze(EnrollmentChange, rows_written=logged)
     return counts
 
 
@@ -210,6 +216,7 @@ def enrollments_recompute(*, now: datetime.datetime, run=None) -> dict:
     by_play = {}
     skipped = {}
     with transaction.atomic():
+        analyze(Enrollment, EnrollmentChange)
         sla_before = enrollment_slas_update(now=now, run=run)
         plays = Play.objects.filter(status__in=[PlayStatus.ACTIVE, PlayStatus.RETIRED]).order_by("id")
         for play in plays:

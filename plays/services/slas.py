@@ -9,7 +9,8 @@ import datetime
 from django.db.models import Exists, F, Subquery
 
 from ..criteria import to_utc
-from ..models import ChangeKind, Enrollment, EnrollmentStatus, SlaStatus
+from ..models import ChangeKind, Enrollment, EnrollmentChange, EnrollmentStatus, SlaStatus
+from ..sql import analyze
 from ..sla import OPEN_SLA_STATUSES, sla_status_at, touches_after_entry
 from .changes import enrollment_changes_record
 
@@ -41,7 +42,10 @@ def enrollment_slas_update(*, now: datetime.datetime, run=None) -> dict:
     )
     state = sla_status_at(now)
     updated = open_slas.exclude(sla_status=state).update(sla_status=state, updated_at=now)
-    Enrollment.objects.filter(sla_status=SlaStatus.BREACHED, sla_breached_at__isnull=True).update(
+    analyze(Enrollment, rows_written=updated + touched)
+    Enrollment.objects.filter(
+        status=EnrollmentStatus.ACTIVE, sla_status=SlaStatus.BREACHED, sla_breached_at__isnull=True
+    ).update(
         sla_breached_at=F("sla_due_at")
     )
 
@@ -55,4 +59,5 @@ def enrollment_slas_update(*, now: datetime.datetime, run=None) -> dict:
         changes[kind.value] = enrollment_changes_record(
             kind=kind, enrollments=active.filter(sla_status=status), occurred_column=column, now=now, run_id=run_id
         )
+        analyze(EnrollmentChange, rows_written=changes[kind.value])
     return changes
