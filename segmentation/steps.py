@@ -59,10 +59,12 @@ def scoped_accounts(context, extra=None):
 def lifecycle_publish(context):
     rules = enabled_rules()
     select_sql, params = lifecycle_select(rules, now=context.now, accounts=scoped_accounts(context))
+    # Only accounts whose stage or motion changes are staged.
     staged = sql.execute(
         f"""
         INSERT INTO {LIFECYCLE_STAGING} (run_id, account_id, rule_id, lifecycle_stage, motion)
         SELECT %s, x.account_id, x.rule_id, x.lifecycle_stage, x.motion FROM ({select_sql}) x
+        WHERE x.lifecycle_stage <> x.current_stage OR x.motion <> x.current_motion
         """,
         [context.run_id, *params],
     )
@@ -86,7 +88,7 @@ def lifecycle_publish(context):
         """,
         [context.run_id],
     )
-    return {"lifecycle_evaluated": staged, "stage_changes": changes}
+    return {"stage_changes": changes}
 
 
 def lifecycle_fingerprint():
@@ -124,17 +126,22 @@ def icp_publish(context):
         f"NOT ({sql.distinct_from(f'e.{column}', f'x.{column}')})"
         for column in ("score", "computed_tier", "tier", "override_id", "points", "inputs")
     )
+    # Only accounts whose score, tier or explanation changes are staged.
+    unchanged_explanation = f"e.id IS NOT NULL AND e.model_id = %s AND {same}"
     staged = sql.execute(
         f"""
         INSERT INTO {ICP_STAGING}
             (run_id, account_id, model_id, score, computed_tier, tier, override_id, points, inputs,
              explanation_changed)
         SELECT %s, x.account_id, %s, x.score, x.computed_tier, x.tier, x.override_id, x.points, x.inputs,
-               CASE WHEN e.id IS NOT NULL AND e.model_id = %s AND {same} THEN FALSE ELSE TRUE END
+               CASE WHEN {unchanged_explanation} THEN FALSE ELSE TRUE END
         FROM ({select_sql}) x
         LEFT JOIN {EXPLANATION_TABLE} e ON e.account_id = x.account_id AND e.is_current = TRUE
+        WHERE NOT ({unchanged_explanation})
+           OR {sql.distinct_from("x.current_score", "x.score")}
+           OR {sql.distinct_from("x.current_tier", "x.tier")}
         """,
-        [context.run_id, model.pk, model.pk, *params],
+        [context.run_id, model.pk, model.pk, *params, model.pk],
     )
     tier_changes = _record_tier_changes(context)
     explanations = _record_explanations(context)
@@ -150,7 +157,7 @@ def icp_publish(context):
     )
     return {
         "icp_model_version": model.version,
-        "icp_scored": staged,
+        "icp_changed": staged,
         "tier_changes": tier_changes,
         "icp_explanations_written": explanations,
         "overrides_expired": ended,
