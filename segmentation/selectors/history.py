@@ -40,7 +40,7 @@ def stage_changes(*, since=None, until=None, run=None):
 def icp_explanation(account, run=None):
     """Return why the account had its score and tier after a run (default: the latest), or None.
 
-    The result holds the run id, the model version, the score, the
+    The result contains the run id, the model version, the score, the
     computed tier, the tier in force and its override, and one entry per
     criterion with its label, points earned and points possible, plus the
     account values the criteria read.

@@ -87,7 +87,7 @@ def nightly_due_at(now=None):
 def recompute_health(now=None):
     """Return the freshness of the published results and any problem with the nightly run.
 
-    The result holds computed_at (when the results users see were
+    The result contains computed_at (when the results users see were
     published), running (the run in progress, or None) and problem: None,
     or a sentence saying that the last nightly run failed or was missed.
     A nightly run is missed when no full run published between its

@@ -166,7 +166,7 @@ def _dispatch(run_id):
         if not settings.CELERY_TASK_ALWAYS_EAGER:
             raise
         # The run records its error and the task logged it; the caller reads the run.
-        logger.debug("Eager recompute run %s raised; its record holds the error.", run_id)
+        logger.debug("Eager recompute run %s raised; its record contains the error.", run_id)
 
 
 def recompute_chunk_process(*, chunk_id):

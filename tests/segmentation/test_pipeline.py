@@ -417,3 +417,13 @@ def test_command_reports_run_in_progress(accounts):
 def test_request_rejects_unknown_trigger():
     with pytest.raises(ValueError, match="Unknown recompute trigger 'cron'"):
         recompute_request(trigger="cron")
+
+
+def test_past_run_time_keeps_next_run_incremental(accounts):
+    past = timezone.now() - datetime.timedelta(days=400)
+    run_pipeline(now=past)
+
+    again = run_pipeline(now=past + datetime.timedelta(minutes=1))
+
+    assert not again.full
+    assert again.chunks_total == 0

@@ -22,6 +22,17 @@ STAGES = {"Won": "won", "Lost": "lost", "Engaging": "open", "Prospecting": "open
 TARGET_INDUSTRIES = {"software", "financial services", "telecommunications"}
 
 
+def expected_tier(score):
+    """Return the tier the default thresholds (70, 50 and 30) give a score."""
+    if score >= 70:
+        return 1
+    if score >= 50:
+        return 2
+    if score >= 30:
+        return 3
+    return None
+
+
 def _date(value):
     return None if pd.isna(value) else datetime.date.fromisoformat(value)
 
@@ -84,7 +95,7 @@ def test_maven_accounts_get_stages_tiers_and_revenue(shared_data):
         account = Account.objects.get(name=row.account)
         expected = 25 * (row.sector.strip().lower() in TARGET_INDUSTRIES) + 20 * (200 <= row.employees <= 5000)
         assert account.icp_score == expected, row.account
-        assert account.icp_tier == (None if expected < 30 else 3 if expected < 50 else 2 if expected < 70 else 1)
+        assert account.icp_tier == expected_tier(expected)
     # "technolgy" is misspelled in the data and so earns no industry points; "software" does, in any case.
     industry_key = IcpCriterion.objects.get(model__status="published", label="Target industry").key
     points = {
@@ -138,7 +149,7 @@ def test_fortune_companies_get_tiers_from_firmographics(shared_data):
             + 10  # every company is in North America
         )
         assert scores[row.Company] == expected, row.Company
-        assert tiers[row.Company] == (None if expected < 30 else 3 if expected < 50 else 2 if expected < 70 else 1)
+        assert tiers[row.Company] == expected_tier(expected)
     # Without deals every company is a prospect, in the acquire motion.
     assert set(Account.objects.values_list("lifecycle_stage", "motion").distinct()) == {("prospect", "acquire")}
     telecoms = Account.objects.filter(industry="Telecommunications")
