@@ -15,7 +15,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -37,6 +37,10 @@ PUBLISH_LOCK_KEY = 7_311_002
 LOST_CALLBACK_SECONDS = 60
 # Pending chunks of a run with no finished chunk for this long are sent again.
 LOST_CHUNK_SECONDS = 5 * 60
+# An import or API transaction that locks several accounts in another order
+# can deadlock with the publishing UPDATEs; PostgreSQL then aborts one of
+# the two, and a publish it aborted is tried again this many times in all.
+PUBLISH_ATTEMPTS = 3
 
 
 class RecomputeInProgress(Exception):
@@ -216,37 +220,18 @@ def recompute_publish(*, run_id):
     run = RecomputeRun.objects.get(pk=run_id)
     context = run_context(run)
     steps = pipeline_steps()
-    timings = _staging_timings(run, steps)
-    counts = {}
-    try:
-        with transaction.atomic():
-            sql.disable_jit()
-            _lock_publishing()
-            for step in steps:
-                if step.publish is None:
-                    continue
-                started = time.monotonic()
-                result = step.publish(context) or {}
-                timings.append(
-                    {"step": step.name, "phase": "publish", "seconds": round(time.monotonic() - started, 3), **result}
-                )
-                counts.update(result)
-            for step in steps:
-                for table in step.staging_tables:
-                    sql.clear_table(table)
-            finished = RecomputeRun.objects.filter(pk=run_id, status=RunStatus.PUBLISHING).update(
-                status=RunStatus.PUBLISHED,
-                active=None,
-                finished_at=timezone.now(),
-                steps=timings,
-                counts=counts,
-                changes=_collect_changes(run),
-            )
-            if not finished:
-                raise RuntimeError(f"Run {run_id} was marked failed while it was publishing; its results are discarded.")
-    except Exception as error:
-        recompute_fail(run_id=run_id, error=error)
-        raise
+    for attempt in range(1, PUBLISH_ATTEMPTS + 1):
+        try:
+            counts = _publish_once(run, context, steps)
+            break
+        except OperationalError as error:
+            if not _is_deadlock(error) or attempt == PUBLISH_ATTEMPTS:
+                recompute_fail(run_id=run_id, error=error)
+                raise
+            logger.warning("Recompute run %s hit a deadlock while publishing (attempt %s); retrying.", run_id, attempt)
+        except Exception as error:
+            recompute_fail(run_id=run_id, error=error)
+            raise
     run.refresh_from_db()
     logger.info(
         "Recompute run %s published in %.1f s: %s",
@@ -255,6 +240,43 @@ def recompute_publish(*, run_id):
         ", ".join(f"{key}={value}" for key, value in sorted(counts.items())),
     )
     return run
+
+
+def _publish_once(run, context, steps):
+    """Run every step's publish and mark the run published, all in one transaction; return the counts."""
+    timings = _staging_timings(run, steps)
+    counts = {}
+    with transaction.atomic():
+        sql.disable_jit()
+        _lock_publishing()
+        for step in steps:
+            if step.publish is None:
+                continue
+            started = time.monotonic()
+            result = step.publish(context) or {}
+            timings.append(
+                {"step": step.name, "phase": "publish", "seconds": round(time.monotonic() - started, 3), **result}
+            )
+            counts.update(result)
+        for step in steps:
+            for table in step.staging_tables:
+                sql.clear_table(table)
+        finished = RecomputeRun.objects.filter(pk=run.pk, status=RunStatus.PUBLISHING).update(
+            status=RunStatus.PUBLISHED,
+            active=None,
+            finished_at=timezone.now(),
+            steps=timings,
+            counts=counts,
+            changes=_collect_changes(run),
+        )
+        if not finished:
+            raise RuntimeError(f"Run {run.pk} was marked failed while it was publishing; its results are discarded.")
+    return counts
+
+
+def _is_deadlock(error):
+    """Return True for PostgreSQL's deadlock error, whose SQLSTATE is 40P01."""
+    return getattr(error.__cause__, "pgcode", None) == "40P01"
 
 
 def _lock_publishing():

@@ -6,6 +6,7 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import OperationalError
 from django.utils import timezone
 
 from accounts.derived import DERIVED_ATTRIBUTES_STEP
@@ -427,3 +428,34 @@ def test_past_run_time_keeps_next_run_incremental(accounts):
 
     assert not again.full
     assert again.chunks_total == 0
+
+
+class _Deadlock(Exception):
+    pgcode = "40P01"
+
+
+_deadlocks_left = []
+
+
+def _deadlock_once(context):
+    if _deadlocks_left:
+        _deadlocks_left.pop()
+        try:
+            raise _Deadlock("deadlock detected")
+        except _Deadlock as cause:
+            raise OperationalError("deadlock detected") from cause
+    return {}
+
+
+DEADLOCKING_STEPS = [DERIVED_ATTRIBUTES_STEP, LIFECYCLE_STEP, PipelineStep(name="deadlock", publish=_deadlock_once)]
+
+
+def test_publish_retries_after_deadlock(accounts, settings):
+    settings.RECOMPUTE_PIPELINE_STEPS = "tests.segmentation.test_pipeline.DEADLOCKING_STEPS"
+    _deadlocks_left.append(True)
+
+    run = run_pipeline()
+
+    assert run.status == "published", run.error
+    assert not _deadlocks_left
+    assert Account.objects.filter(lifecycle_stage="").count() == 0
