@@ -118,10 +118,28 @@ def sales_reps_ensure(*, count):
     return reps
 
 
+def _highest_id_used(model):
+    """Return the highest id the table has ever handed out, counting deleted rows."""
+    table = model._meta.db_table
+    highest = model.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence(%s, 'id')::regclass), 0)", [table]
+            )
+        elif connection.vendor == "sqlite":
+            # AUTOINCREMENT tables keep the highest id ever used here.
+            cursor.execute("SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = %s", [table])
+        else:
+            return highest
+        return max(highest, cursor.fetchone()[0])
+
+
 def _next_ids():
+    """Return the first id of each table: above every id used before, so a deleted row's id is not reused."""
+
     def next_id(model):
-        last = model.objects.order_by("-id").values_list("id", flat=True).first()
-        return (last or 0) + 1
+        return _highest_id_used(model) + 1
 
     return BlockIds(
         account=next_id(Account),
@@ -167,10 +185,12 @@ def demo_data_generate(
 
     with transaction.atomic():
         if connection.vendor == "postgresql":
-            # Serialize concurrent runs, so a second `--if-empty` run waits
-            # and then finds the first one's accounts.
+            # Keep other writers out until the run ends, because the run
+            # writes explicit ids after the highest one in use. A second
+            # `--if-empty` run waits and then finds the first one's accounts.
+            tables = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in MODELS)
             with connection.cursor() as cursor:
-                cursor.execute(f"LOCK TABLE {connection.ops.quote_name(Account._meta.db_table)} IN EXCLUSIVE MODE")
+                cursor.execute(f"LOCK TABLE {tables} IN EXCLUSIVE MODE")
         result.existing_accounts = Account.objects.count()
         if result.existing_accounts and on_existing == "skip":
             result.skipped = True

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.core.management.color import no_style
 from django.db import IntegrityError, connection
 from django.db.models import Count, F, Max, Min
 from django.test import Client
@@ -273,16 +274,18 @@ def table_rows():
     return rows
 
 
-def delete_demo_rows():
-    for model in reversed(MODELS):
-        model.objects.all().delete()
+def empty_demo_tables():
+    """Empty the demo tables and restart their ids at 1, as in a fresh database."""
+    tables = [model._meta.db_table for model in MODELS]
+    statements = connection.ops.sql_flush(no_style(), tables, reset_sequences=True, allow_cascade=True)
+    connection.ops.execute_sql_flush(statements)
 
 
 @pytest.mark.django_db
 def test_same_seed_same_rows():
     generate("--seed", "5")
     first = table_rows()
-    delete_demo_rows()
+    empty_demo_tables()
     generate("--seed", "5")
     second = table_rows()
     for model in MODELS:
@@ -295,7 +298,7 @@ def test_different_seeds_differ():
     generate("--seed", "5")
     first = table_rows()
     first_names = list(Account.objects.order_by("id").values_list("name", flat=True))
-    delete_demo_rows()
+    empty_demo_tables()
     generate("--seed", "6")
     second = table_rows()
     second_names = list(Account.objects.order_by("id").values_list("name", flat=True))
@@ -328,10 +331,12 @@ def test_rows_valid_in_database():
 def test_ids_continue_after_generation():
     generate("--seed", "3")
     # The id sequences were reset past the explicit ids that were written.
+    last_account_id = Account.objects.aggregate(last=Max("id"))["last"]
+    last_contact_id = Contact.objects.aggregate(last=Max("id"))["last"]
     account = Account.objects.create(name="Added by hand")
     contact = Contact.objects.create(account=account, email="new@example.com")
-    assert account.pk == 301
-    assert contact.pk == Contact.objects.exclude(pk=contact.pk).aggregate(last=Max("id"))["last"] + 1
+    assert account.pk == last_account_id + 1
+    assert contact.pk == last_contact_id + 1
 
 
 @pytest.mark.django_db
@@ -379,13 +384,27 @@ def test_existing_accounts_rejected_without_flag():
 def test_append_adds_with_new_ids():
     generate("--seed", "3")
     contacts_before = Contact.objects.count()
+    first_batch = Account.objects.aggregate(first=Min("id"), last=Max("id"))
     generate("--seed", "3", "--append")
     assert Account.objects.count() == 600
-    assert Account.objects.aggregate(first=Min("id"), last=Max("id")) == {"first": 1, "last": 600}
+    assert first_batch["last"] - first_batch["first"] == 299
+    assert Account.objects.aggregate(last=Max("id"))["last"] == first_batch["last"] + 300
     duplicates = Account.objects.values("external_id").annotate(n=Count("id")).filter(n__gt=1)
     assert not duplicates.exists()
     assert Contact.objects.count() > contacts_before
     assert get_user_model().objects.filter(groups__name="Sales").count() == 8
+
+
+@pytest.mark.django_db
+def test_append_skips_deleted_ids():
+    generate("--seed", "3")
+    last_id = Account.objects.aggregate(last=Max("id"))["last"]
+    Account.objects.filter(id__gt=last_id - 50).delete()
+    call_command("generate_demo_data", "--accounts", "10", "--seed", "3", "--append", verbosity=0)
+    new_ids = list(Account.objects.filter(id__gt=last_id - 50).order_by("id").values_list("id", flat=True))
+    assert new_ids == list(range(last_id + 1, last_id + 11))
+    # The next hand-made account follows the generated ones.
+    assert Account.objects.create(name="Added by hand").pk == last_id + 11
 
 
 @pytest.mark.django_db
