@@ -2,12 +2,13 @@
 
 A feed position is (transaction id, event id). Events are ordered by the
 PostgreSQL transaction that wrote them, then by id, and an event shows only
-once every transaction that started before its own has finished. So a
-transaction that commits late cannot slip an event in behind a position a
-client has already read: resuming from a cursor never misses or repeats an
-event. The cost is latency: while any transaction runs, the events of
-transactions that started after it wait until it ends. On SQLite, which
-runs one write transaction at a time, the event id alone is the order.
+once every transaction of this database that started before its own has
+ended. So a transaction that commits late cannot slip an event in behind a
+position a client has already read: resuming from a cursor never misses or
+repeats an event. The cost is latency: while a write transaction runs (a
+recompute publishing, an import), the events of later transactions wait
+until it ends. On SQLite, which runs one write transaction at a time, the
+event id alone is the order.
 """
 
 import base64
@@ -23,7 +24,22 @@ from accounts.models import Account
 from integrations.models import Feed, FeedEvent, FeedEventKind
 from segmentation.models import SegmentMembership, StageChange, TierChange
 
-VISIBLE_BEFORE_SQL = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+# The oldest transaction still running in this statement's snapshot that may
+# belong to this database, or the next transaction id when there is none.
+# Transactions of other databases on the same server cannot write events, so
+# they are left out when pg_stat_activity shows them; one it does not show
+# (it ended meanwhile, or another role's session hides it) counts as ours.
+# Every call of pg_current_snapshot() in one statement returns its snapshot.
+# The modulo is written %% because the SQL goes through query parameters.
+VISIBLE_BEFORE_SQL = """
+    COALESCE(
+        (SELECT min(running::text::bigint) FROM pg_snapshot_xip(pg_current_snapshot()) AS running
+         WHERE NOT EXISTS (
+             SELECT 1 FROM pg_stat_activity activity
+             WHERE activity.backend_xid::text::bigint = running::text::bigint %% 4294967296
+               AND activity.datname <> current_database())),
+        pg_snapshot_xmax(pg_current_snapshot())::text::bigint)
+"""
 WEBHOOK_EVENT_TYPES = {
     (Feed.TIERS, FeedEventKind.CHANGED): "tier.changed",
     (Feed.STAGES, FeedEventKind.CHANGED): "stage.changed",

@@ -33,6 +33,14 @@ def pytest_collection_modifyitems(config, items):
             item.fixturenames.append("celery_worker_process")
 
 
+@pytest.fixture(autouse=True)
+def fresh_api_request_counts():
+    """Count API requests for throttling afresh in each test, without clearing a Redis shared with Celery."""
+    from django.core.cache import caches
+
+    caches["api"].version = time.time_ns()
+
+
 @pytest.fixture(scope="session")
 def shared_data():
     """Return the folder of real public datasets, or skip when it is absent."""

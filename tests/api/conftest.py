@@ -3,18 +3,10 @@
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.cache import caches
 from rest_framework.test import APIClient
 
 from accounts.roles import ROLE_GROUPS
 from integrations.services import api_token_create
-
-
-@pytest.fixture(autouse=True)
-def clear_throttle_counts():
-    caches["api"].clear()
-    yield
-    caches["api"].clear()
 
 
 @pytest.fixture
