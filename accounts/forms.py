@@ -12,6 +12,8 @@ from accounts.importing.values import UNITS
 from accounts.models import DEFAULT_SOURCE, ImportKind, SynonymKind
 
 DEFAULT_MAX_UPLOAD_MB = 100
+# The site style sizes every input to the full width; a checkbox sits beside its label instead.
+CHECKBOX = {"style": "width: auto; margin-right: .4rem"}
 
 
 def max_upload_bytes():
@@ -37,13 +39,15 @@ class ImportUploadForm(forms.Form):
         help_text="Only for files whose dates could be read two ways, such as 03/04/2024: %d/%m/%Y or %m/%d/%Y.",
     )
     decimal_comma = forms.BooleanField(
-        required=False, label="European number format (1.200.000,50)",
+        required=False, label="European number format (1.200.000,50)", widget=forms.CheckboxInput(attrs=CHECKBOX),
     )
     mapping = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 4}), label="Column mapping (JSON, optional)",
         help_text='For columns Tierline does not recognize, such as {"Acct Ref": "external_id", "Notes": null}.',
     )
-    dry_run = forms.BooleanField(required=False, label="Dry run: check and count, write nothing")
+    dry_run = forms.BooleanField(
+        required=False, label="Dry run: check and count, write nothing", widget=forms.CheckboxInput(attrs=CHECKBOX),
+    )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -197,6 +197,8 @@ def import_run_execute(*, import_run_id):
     run = ImportRun.objects.get(pk=import_run_id)
     if run.is_finished:
         return run
+    # NOTE: a run whose worker was killed stays "running" until the broker delivers the task again
+    # (tasks are acknowledged late); nothing marks it failed before that.
     ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.RUNNING, started_at=timezone.now(),
                                                progress=0, progress_step="Starting")
 

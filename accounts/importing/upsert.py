@@ -823,6 +823,8 @@ def _update(config, rows, table):
     for column in staged:
         target, source = f"t.{quote(column)}", f"s.{quote(column)}"
         if column == "extra":
+            # NOTE: a null in the stored extra is dropped by the next import that touches the record,
+            # because a null in staged extra means "delete this key".
             merged = "jsonb_strip_nulls(t.extra || s.extra)" if is_postgresql() else "json_patch(t.extra, s.extra)"
             current = "t.extra" if is_postgresql() else "json(t.extra)"
             assignments.append(f"{quote(column)} = CASE WHEN s.extra IS NULL THEN t.extra ELSE {merged} END")
