@@ -642,8 +642,14 @@ def _allocate_ids(model, count):
         return []
     table = model._meta.db_table
     if is_postgresql():
-        return [row[0] for row in fetch(
-            f"SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count])]
+        sequence = fetch("SELECT pg_get_serial_sequence(%s, 'id')", [table])[0][0]
+        (low, high), = fetch(
+            "SELECT MIN(id), MAX(id) FROM (SELECT nextval(%s) AS id FROM generate_series(1, %s)) AS reserved",
+            [sequence, count])
+        if high - low + 1 == count:
+            return list(range(low, high + 1))
+        # Another writer took ids from the sequence meanwhile, so the reserved ids have gaps: fetch them all.
+        return [row[0] for row in fetch("SELECT nextval(%s) FROM generate_series(1, %s)", [sequence, count])]
     # SQLite: the transaction holds the write lock (transaction_mode IMMEDIATE), so the highest id is
     # stable. AUTOINCREMENT keeps the highest id ever used in sqlite_sequence, so deleted ids are not reused.
     (highest,), = fetch(
