@@ -57,6 +57,20 @@ def frame_complete(model, frame, *, reference_time):
     return pd.DataFrame(columns, index=frame.index)
 
 
+class _Writer:
+    """Timings and sequence bookkeeping shared by the two writers."""
+
+    def __init__(self, model_list):
+        self.models = list(model_list)
+        self.format_seconds = defaultdict(float)
+        self.insert_seconds = defaultdict(float)
+
+    def _written_models(self):
+        # Resetting the sequence of a table that got no rows could move it
+        # below the ids of deleted rows, so only written tables are reset.
+        return [model for model in self.models if model in self.format_seconds]
+
+
 def _field_kinds(model):
     return {field.column: field for field in model._meta.concrete_fields}
 
@@ -71,7 +85,7 @@ def _datetimes_as_text(values, unit):
     return text
 
 
-class PostgresWriter:
+class PostgresWriter(_Writer):
     """COPY frames into PostgreSQL tables inside the caller's transaction.
 
     The calling thread formats the next frame as CSV while a background
@@ -88,11 +102,9 @@ class PostgresWriter:
     """
 
     def __init__(self, model_list, *, defer_indexes):
-        self.models = list(model_list)
+        super().__init__(model_list)
         self.defer_indexes = defer_indexes
         self.deferred_sql = []
-        self.format_seconds = defaultdict(float)
-        self.insert_seconds = defaultdict(float)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-data-copy")
         self._pending = deque()
         # `connection` resolves to a different wrapper in each thread, so the
@@ -186,19 +198,14 @@ class PostgresWriter:
                 cursor.execute(f"SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY}'")
             for statement in self.deferred_sql:
                 cursor.execute(statement)
-            for statement in connection.ops.sequence_reset_sql(no_style(), self.models):
+            for statement in connection.ops.sequence_reset_sql(no_style(), self._written_models()):
                 cursor.execute(statement)
             for model in self.models:
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
-class SqliteWriter:
+class SqliteWriter(_Writer):
     """bulk_create frames in batches, for SQLite and any other database."""
-
-    def __init__(self, model_list):
-        self.models = list(model_list)
-        self.format_seconds = defaultdict(float)
-        self.insert_seconds = defaultdict(float)
 
     def write(self, model, frame):
         started = time.perf_counter()
@@ -240,5 +247,5 @@ class SqliteWriter:
 
     def finish(self):
         with connection.cursor() as cursor:
-            for statement in connection.ops.sequence_reset_sql(no_style(), self.models):
+            for statement in connection.ops.sequence_reset_sql(no_style(), self._written_models()):
                 cursor.execute(statement)

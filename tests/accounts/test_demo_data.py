@@ -408,6 +408,18 @@ def test_append_skips_deleted_ids():
 
 
 @pytest.mark.django_db
+def test_unwritten_table_keeps_its_sequence():
+    generate("--seed", "3")
+    last_event_id = EngagementEvent.objects.aggregate(last=Max("id"))["last"]
+    EngagementEvent.objects.all().delete()
+    call_command(
+        "generate_demo_data", "--accounts", "5", "--seed", "3", "--append", "--events-per-account", "0", verbosity=0
+    )
+    event = EngagementEvent.objects.create(account=Account.objects.first(), type="call", occurred_at=REFERENCE)
+    assert event.pk > last_event_id
+
+
+@pytest.mark.django_db
 def test_options_scale_counts():
     call_command(
         "generate_demo_data",
