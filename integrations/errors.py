@@ -1,8 +1,8 @@
 """The one error shape of the API: `{"code", "message", "fields"}`.
 
-`code` is a stable, machine-readable word; `message` is a sentence for a
-person; `fields` maps a field name (or, in bulk calls, a record index) to
-its messages, and is empty when the error is not about one field.
+`code` is a stable, machine-readable word and `message` is a sentence for
+a person. `fields` maps a field name (or, in bulk calls, a record index)
+to its messages, and is empty when the error is not about one field.
 """
 
 import logging
@@ -111,5 +111,5 @@ def api_exception_handler(exc, context):
 
 
 def json_not_found(request, exception=None):
-    """Answer unknown /api/ URLs with a JSON 404 in the API error shape."""
+    """Return a JSON 404 in the API error shape for an unknown /api/ URL."""
     return error_response(404, "not_found", f"No API endpoint at {request.path}: see /api/docs/ for the endpoints.")

@@ -27,8 +27,9 @@ from segmentation.models import SegmentMembership, StageChange, TierChange
 # The oldest transaction still running in this statement's snapshot that may
 # belong to this database, or the next transaction id when there is none.
 # Transactions of other databases on the same server cannot write events, so
-# they are left out when pg_stat_activity shows them; one it does not show
-# (it ended meanwhile, or another role's session hides it) counts as ours.
+# they are left out when pg_stat_activity shows them. A transaction it does
+# not show (it ended meanwhile, or another role's session hides it) counts
+# as one of this database.
 # Every call of pg_current_snapshot() in one statement returns its snapshot.
 # The modulo is written %% because the SQL goes through query parameters.
 VISIBLE_BEFORE_SQL = """

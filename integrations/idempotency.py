@@ -36,9 +36,9 @@ logger = logging.getLogger(__name__)
 HEADER = "Idempotency-Key"
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 MAX_KEY_LENGTH = 255
-# Responses that depend only on the request are stored; others (401, 403,
+# Responses that depend only on the request are stored. Others (401, 403,
 # 409, 412, 428, 429 and server errors) depend on state that a retry may
-# have fixed, so the key is released and the retry runs again.
+# have fixed, so their key is released and the retry runs again.
 STORED_CLIENT_ERRORS = {400, 404, 405, 413, 415, 422}
 REPLAYED_HEADERS = ("Content-Type", "Location", "ETag")
 
@@ -94,9 +94,9 @@ class IdempotencyMiddleware:
             return self.get_response(request)
 
         fingerprint = request_fingerprint(request)
-        record, refusal = self.claim(scope=scope, key=key, fingerprint=fingerprint)
-        if refusal is not None:
-            return refusal
+        record, rejection = self.claim(scope=scope, key=key, fingerprint=fingerprint)
+        if rejection is not None:
+            return rejection
         if record.state == IdempotencyState.COMPLETED:
             return self.replay(record)
 

@@ -1,4 +1,4 @@
-"""Who may call the API: tokens by scope, browser sessions by role."""
+"""Access rules of the API: tokens by scope, browser sessions by role."""
 
 from rest_framework import permissions
 

@@ -26,7 +26,7 @@ def schedule_recompute(*, delay: int = RECOMPUTE_DELAY_SECONDS) -> bool:
     """Queue one API-triggered recompute unless one is already queued; return True when queued."""
     from integrations.tasks import api_recompute_task
 
-    # The key outlives the delay, so a lost task cannot block later writes for long.
+    # The key expires five minutes after the delay, so a lost task holds back later runs for at most that long.
     if not caches["api"].add(PENDING_KEY, 1, timeout=delay + 5 * 60):
         return False
     api_recompute_task.apply_async(countdown=delay)

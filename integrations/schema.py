@@ -2,7 +2,7 @@
 
 drf-spectacular documents the success responses of each view; this hook
 adds the API's one error body and the error statuses each operation can
-answer, so clients and schema checks know the shape of every response.
+return, so clients and schema checks know the shape of every response.
 """
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension

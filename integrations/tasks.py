@@ -15,8 +15,8 @@ from integrations.webhooks.sending import backoff_seconds, due_delivery_ids, web
 
 logger = logging.getLogger(__name__)
 
-# Deliveries the sweeper queues per run; at one run a minute this bounds how
-# fast a backlog drains, which is what a receiver coming back up wants.
+# Deliveries the sweeper queues per run. Beat runs it once a minute, so a
+# receiver that comes back up gets its backlog at most this fast.
 DUE_DELIVERIES_PER_SWEEP = 500
 
 

@@ -77,7 +77,7 @@ class RecordSerializer(serializers.ModelSerializer):
 
 
 def derived_choice(choices, help_text):
-    """A read-only choice written by the recompute, empty until the first run."""
+    """Return a read-only choice field for a column the recompute writes; it is empty until the first run."""
     return serializers.ChoiceField(choices=choices, allow_blank=True, read_only=True, help_text=help_text)
 
 

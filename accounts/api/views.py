@@ -96,7 +96,7 @@ class RecordViewSet(viewsets.ModelViewSet):
     def bulk_upsert(self, request):
         """Create or update up to 1,000 records by external id; each record gets its own result.
 
-        Answers 200 when every record succeeded and 207 when some failed; the
+        Returns 200 when every record succeeded and 207 when some failed. The
         valid records are written either way.
         """
         payload = bulk.BulkRequestSerializer(data=request.data)

@@ -52,7 +52,7 @@ class WebhookSubscriptionViewSet(viewsets.ModelViewSet):
     @extend_schema(responses={200: serializers.WebhookDeliverySerializer(many=True)})
     @action(detail=True, methods=["get"])
     def deliveries(self, request, pk=None):
-        """The delivery log of one subscription, newest first."""
+        """List the delivery log of one subscription, newest first."""
         subscription = self.get_object()
         queryset = WebhookDelivery.objects.filter(subscription=subscription).prefetch_related("attempt_log")
         self.ordering = ["-id"]

@@ -21,9 +21,9 @@ class FeedEvent(models.Model):
     Triggers on the history tables of the segmentation app insert these rows
     in the same transaction as the change, so an event exists exactly when
     its change committed. `transaction_id` is the PostgreSQL transaction
-    that wrote the change (empty on SQLite, which commits one writer at a
-    time); the feeds order events by it and hide events of transactions
-    that may still be followed by an older, uncommitted one.
+    that wrote the change, and is empty on SQLite, which commits one writer
+    at a time. The feeds order events by it and hide the events of a
+    transaction while an older one may still commit.
     """
 
     feed = models.CharField(max_length=16, choices=Feed.choices)

@@ -82,7 +82,7 @@ def webhook_delivery_send(*, delivery_id: int, now: datetime | None = None) -> s
     """Send one due delivery once and record the attempt.
 
     Returns the new status, or None when the delivery was not due or another
-    worker holds it, so running this twice for one attempt sends once.
+    worker has claimed it, so running this twice for one attempt sends once.
     """
     now = now or timezone.now()
     if not claim(delivery_id, now):

@@ -1,7 +1,7 @@
 """ETag and If-Match for resources that two integrations could edit at once.
 
 A resource's ETag names its version. An update must send the ETag it read
-in If-Match: without it the API answers 428, and with an older one 412, so
+in If-Match. Without it the API returns 428, and with an older one 412, so
 a client never overwrites a change it has not seen.
 """
 
