@@ -9,11 +9,12 @@ once or not at all.
 """
 
 import logging
+import time
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Window
 from django.utils import timezone
 
 from ..models import ObjectType, Segment, SegmentMembership, SegmentStatus, SegmentVersion
@@ -24,6 +25,9 @@ from ..rules.validation import SegmentInfo, segment_references
 logger = logging.getLogger(__name__)
 
 DEFAULT_SAMPLE_SIZE = 20
+# A recompute that changes at least this many stays of a segment that later
+# segments reference refreshes the membership statistics before they run.
+ANALYZE_AFTER_CHANGED_ROWS = 1000
 MAX_SAMPLE_SIZE = 200
 
 # Columns of each sample row a preview returns.
@@ -42,6 +46,8 @@ class RecomputeCounts:
     entered: int
     exited: int
     members: int
+    # Wall-clock time of the recompute, for run reports and benchmarks.
+    seconds: float = 0.0
 
 
 @dataclass
@@ -227,6 +233,7 @@ def segment_recompute(*, segment: Segment, now, run=None) -> RecomputeCounts:
     is recorded on the stays it opens and closes. Raises RuleValidationError
     when the rule is invalid, leaving the membership unchanged.
     """
+    started = time.perf_counter()
     condition = compile_rule(segment.rule, object_type=segment.object_type, now=now)
     matching = MODELS[segment.object_type].objects.filter(condition).order_by()
     column = _membership_column(segment.object_type)
@@ -248,16 +255,26 @@ def segment_recompute(*, segment: Segment, now, run=None) -> RecomputeCounts:
         "segment recomputed: slug=%s run=%s entered=%s exited=%s members=%s",
         segment.slug, run_id, entered, exited, members,
     )
-    return RecomputeCounts(entered=entered, exited=exited, members=members)
+    return RecomputeCounts(entered=entered, exited=exited, members=members, seconds=time.perf_counter() - started)
+
+
+def _entering(segment, matching, column):
+    """Return the ids of the matching records that are not current members.
+
+    The set difference (EXCEPT) is computed by hashing or sorting both sides,
+    so its cost stays linear even when the planner's row estimate for the
+    membership is stale, as it is after a large recompute earlier in the same
+    transaction. With such an estimate, an anti-join can pick a nested loop
+    over the whole membership for every matching record.
+    """
+    # Select the id column by its own name: Django 5.2 aliases values_list("pk") as "pk",
+    # which the outer SELECT below would not find as entering.id.
+    return matching.values_list("id").difference(_current_memberships(segment).order_by().values_list(column))
 
 
 def _insert_entries(segment, matching, column, now, run_id):
     """Open a stay for every matching record that is not a current member, in one INSERT ... SELECT."""
-    current = _current_memberships(segment).filter(**{column: OuterRef("pk")})
-    # Select the id column by its own name: Django 5.2 aliases values_list("pk") as "pk",
-    # which the outer SELECT below would not find as entering.id.
-    entering = matching.filter(~Exists(current)).values_list("id")
-    select_sql, select_params = entering.query.sql_with_params()
+    select_sql, select_params = _entering(segment, matching, column).query.sql_with_params()
     table = connection.ops.quote_name(SegmentMembership._meta.db_table)
     columns = ", ".join(
         connection.ops.quote_name(name) for name in ("segment_id", column, "entered_at", "entered_run_id")
@@ -273,13 +290,16 @@ def _close_retired(segment, now, run_id):
     return _current_memberships(segment).update(exited_at=now, exited_run_id=run_id)
 
 
-def segments_recompute_all(*, now, run=None) -> RecomputeAllResult:
+def segments_recompute_all(*, now, run=None, slugs: list[str] | None = None) -> RecomputeAllResult:
     """Recompute every active segment, and the draft segments they reference, in dependency order.
 
     A segment is computed after every segment its rule references, so it
     reads their fresh membership. A segment whose rule is invalid is skipped
     with its errors, and so is every segment that depends on it. Their
     memberships stay as they were. Retired segments lose their members.
+
+    With slugs, only those segments (of any status but retired) and the
+    segments they reference are recomputed, and retired segments are left alone.
     """
     run_id = _run_id(run)
     segments = {segment.slug: segment for segment in Segment.objects.all()}
@@ -287,14 +307,18 @@ def segments_recompute_all(*, now, run=None) -> RecomputeAllResult:
         slug: SegmentInfo(slug, segment.object_type, segment.status, segment.rule) for slug, segment in segments.items()
     }
     result = RecomputeAllResult()
-    order, skipped = _dependency_order(segments, infos)
+    order, skipped = _dependency_order(segments, infos, slugs)
     result.skipped.update(skipped)
+    referenced = {reference for slug in order for reference in segment_references(segments[slug].rule)}
     with transaction.atomic():
         for slug in order:
             segment = segments[slug]
-            result.segments[slug] = segment_recompute(segment=segment, now=now, run=run_id)
+            counts = segment_recompute(segment=segment, now=now, run=run_id)
+            result.segments[slug] = counts
+            if slug in referenced and counts.entered + counts.exited >= ANALYZE_AFTER_CHANGED_ROWS:
+                _membership_statistics_refresh()
         for slug, segment in sorted(segments.items()):
-            if segment.status == SegmentStatus.RETIRED:
+            if slugs is None and segment.status == SegmentStatus.RETIRED:
                 closed = _close_retired(segment, now, run_id)
                 if closed:
                     Segment.objects.filter(pk=segment.pk).update(member_count=0, last_recomputed_at=now)
@@ -304,14 +328,41 @@ def segments_recompute_all(*, now, run=None) -> RecomputeAllResult:
     return result
 
 
-def _dependency_order(segments, infos):
+def _membership_statistics_refresh():
+    """Update PostgreSQL's planner statistics of the membership table.
+
+    Segments that reference a segment read its membership through EXISTS.
+    When that membership just grew by many rows in the same transaction,
+    which autovacuum cannot see yet, the planner would take it for nearly
+    empty and could scan it once per account. ANALYZE in the transaction
+    counts the transaction's own new rows.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {connection.ops.quote_name(SegmentMembership._meta.db_table)}")
+
+
+def _dependency_order(segments, infos, slugs=None):
     """Return (slugs in the order to compute them, {slug: reasons} for the segments to skip).
 
-    The order holds the active segments and every draft they reference, each
-    after its references, with ties broken by slug so that runs are repeatable.
+    The order holds the active segments (or the given slugs) and every
+    segment they reference, each after its references, with ties broken by
+    slug so that runs are repeatable.
     """
     wanted = set()
-    stack = sorted(slug for slug, segment in segments.items() if segment.status == SegmentStatus.ACTIVE)
+    skipped = {}
+    if slugs is None:
+        stack = sorted(slug for slug, segment in segments.items() if segment.status == SegmentStatus.ACTIVE)
+    else:
+        stack = []
+        for slug in sorted(set(slugs)):
+            if slug not in segments:
+                skipped[slug] = [f'Segment "{slug}" not found.']
+            elif segments[slug].status == SegmentStatus.RETIRED:
+                skipped[slug] = [f'Segment "{slug}" is retired.']
+            else:
+                stack.append(slug)
     while stack:
         slug = stack.pop()
         if slug in wanted or slug not in segments:
@@ -319,7 +370,6 @@ def _dependency_order(segments, infos):
         wanted.add(slug)
         stack.extend(segment_references(segments[slug].rule))
 
-    skipped = {}
     references = {}
     for slug in sorted(wanted):
         errors = validate_rule(segments[slug].rule, object_type=segments[slug].object_type, slug=slug, segments=infos)
@@ -375,16 +425,37 @@ def segment_preview(*, object_type: str, rule: dict, now, segment: Segment | Non
         raise RuleValidationError(errors)
     model = MODELS[object_type]
     matching = model.objects.filter(compile_rule(rule, object_type=object_type, now=now)).order_by()
-    count = matching.count()
-    sample = list(matching.order_by(*model._meta.ordering).values(*SAMPLE_COLUMNS[object_type])[:sample_size])
+    count, sample = _count_and_sample(matching, model, object_type, sample_size)
     if segment is None:
         entering, leaving = count, 0
     else:
         column = _membership_column(object_type)
         current = _current_memberships(segment)
-        entering = matching.filter(~Exists(current.filter(**{column: OuterRef("pk")}))).count()
+        entering = _entering(segment, matching, column).count()
         leaving = current.filter(~Exists(matching.filter(pk=OuterRef(column)))).count()
     return {"count": count, "sample": sample, "entering": entering, "leaving": leaving}
+
+
+def _count_and_sample(matching, model, object_type, sample_size):
+    """Return the number of matching records and the first sample_size of them by name, in one query.
+
+    COUNT(*) OVER () counts every row the rule selects before LIMIT keeps the
+    sample, so the rule is evaluated once instead of once for the count and
+    once for the sample.
+    """
+    if sample_size == 0:
+        return matching.count(), []
+    rows = list(
+        matching.annotate(matching_total=Window(Count("*")))
+        .order_by(*model._meta.ordering)
+        .values(*SAMPLE_COLUMNS[object_type], "matching_total")[:sample_size]
+    )
+    if not rows:
+        return 0, []
+    count = rows[0]["matching_total"]
+    for row in rows:
+        del row["matching_total"]
+    return count, rows
 
 
 def segment_explain(*, segment: Segment, record, now) -> dict:

@@ -385,3 +385,42 @@ def test_version_history_is_kept_per_segment():
     segment_update(segment=segment, status=SegmentStatus.RETIRED)
     versions = list(SegmentVersion.objects.filter(segment=segment).values_list("version", "status"))
     assert versions == [(3, "retired"), (2, "active"), (1, "active")]
+
+
+def test_recompute_all_of_chosen_slugs(companies):
+    create("base", SOFTWARE, status=SegmentStatus.DRAFT)
+    create("child", {"segment": "base"}, status=SegmentStatus.DRAFT)
+    create("other", SOFTWARE)
+    result = segments_recompute_all(now=DAY_1, slugs=["child", "missing"])
+    assert list(result.segments) == ["base", "child"]
+    assert result.skipped == {"missing": ['Segment "missing" not found.']}
+    assert result.segments["child"].seconds > 0
+    assert not SegmentMembership.objects.filter(segment__slug="other").exists()
+
+
+def test_recompute_all_leaves_retired_out_of_chosen_slugs(companies):
+    segment = create("old", SOFTWARE)
+    segment_recompute(segment=segment, now=DAY_1)
+    segment_update(segment=segment, status=SegmentStatus.RETIRED)
+    result = segments_recompute_all(now=DAY_2, slugs=["old"])
+    assert result.skipped == {"old": ['Segment "old" is retired.']}
+    assert result.retired_exits == {}
+    assert segment_members(segment=segment).count() == 2
+
+
+def test_preview_entering_is_a_set_difference(companies):
+    segment = create("software", SOFTWARE)
+    segment_recompute(segment=segment, now=DAY_1)
+    rule = {"field": "name", "op": "is_not_empty"}
+    preview = segment_preview(object_type="accounts", rule=rule, now=DAY_2, segment=segment)
+    assert (preview["count"], preview["entering"], preview["leaving"]) == (3, 1, 0)
+
+
+def test_recompute_all_refreshes_statistics_inside_transaction(companies, monkeypatch):
+    # ANALYZE must work inside the caller's transaction, as the pipeline runs it.
+    monkeypatch.setattr("segmentation.services.segments.ANALYZE_AFTER_CHANGED_ROWS", 1)
+    create("zz-narrow", SOFTWARE)
+    create("wide", {"segment": "zz-narrow"})
+    with transaction.atomic():
+        result = segments_recompute_all(now=DAY_1)
+    assert result.segments["wide"].members == 2
