@@ -44,9 +44,18 @@ def people_and_accounts(db):
     return revops, rep
 
 
-def settle(page):
-    """Wait until htmx has no request in flight, so the next input goes into the swapped-in builder."""
-    page.wait_for_load_state("networkidle")
+def rebuild(page, action):
+    """Run an action that re-renders the rule builder, and wait until htmx has swapped the new builder in.
+
+    Typing before the swap would put the text into inputs that the swap then replaces.
+    """
+    with page.expect_response(lambda response: "/builder/" in response.url):
+        action()
+    htmx_idle(page)
+
+
+def htmx_idle(page):
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
 
 
 def wait_for_count(page, expected):
@@ -64,32 +73,32 @@ def test_revops_publishes_segment_rep_sees_it(live_server, new_page, people_and_
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Segments").click()
     page.get_by_role("link", name="New segment").click()
     page.get_by_label("Name").fill("DACH software")
-    page.locator("#r_0-field").select_option("industry")
-    settle(page)
+    rebuild(page, lambda: page.locator("#r_0-field").select_option("industry"))
     page.locator("#r_0-value").fill("Software")
+    # Tab moves on as a keyboard user would, and closes the suggestions of the value's datalist.
+    page.keyboard.press("Tab")
     wait_for_count(page, 4)
 
     # A nested "any" group narrows it to Germany or Austria.
-    page.get_by_role("button", name="+ Group").first.click()
-    settle(page)
-    page.locator("#node-r_1").get_by_role("button", name="+ Condition").click()
-    settle(page)
-    page.locator("#r_1_0-field").select_option("country")
-    settle(page)
+    rebuild(page, lambda: page.get_by_role("button", name="+ Group").first.click())
+    rebuild(page, lambda: page.locator("#node-r_1").get_by_role("button", name="+ Condition").click())
+    rebuild(page, lambda: page.locator("#r_1_0-field").select_option("country"))
     page.locator("#r_1_0-value").fill("DE")
+    page.keyboard.press("Tab")
     wait_for_count(page, 1)
-    page.locator("#node-r_1").get_by_role("button", name="+ Condition").click()
-    settle(page)
-    page.locator("#r_1_1-field").select_option("country")
-    settle(page)
+    rebuild(page, lambda: page.locator("#node-r_1").get_by_role("button", name="+ Condition").click())
+    rebuild(page, lambda: page.locator("#r_1_1-field").select_option("country"))
     page.locator("#r_1_1-value").fill("AT")
+    page.keyboard.press("Tab")
     wait_for_count(page, 2)
     assert page.locator("#r_1-kind").input_value() == "any"
     assert "Dunder Paper" not in page.locator("#preview-body").inner_text()
     screenshot(page, "segment-editor")
 
-    page.get_by_role("button", name="Save and publish").click()
-    page.wait_for_url(re.compile(r"/segments/\d+/$"))
+    htmx_idle(page)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save and publish").click()
+    assert re.search(r"/segments/\d+/$", page.url), page.locator("main").inner_text()[:1000]
     assert "created and published" in page.locator(".message").inner_text()
     segment = Segment.objects.get(slug="dach-software")
     assert segment.status == SegmentStatus.ACTIVE
@@ -127,12 +136,9 @@ def test_editor_shows_error_at_condition(live_server, new_page, people_and_accou
     page = new_page(LAPTOP)
     sign_in(page, live_server, "olga", PASSWORD)
     page.goto(f"{live_server.url}/segments/new/")
-    page.locator("#r_0-field").select_option("employee_count")
-    settle(page)
-    page.locator("#r_0-op").select_option("gt")
-    settle(page)
-    page.get_by_role("button", name="+ Group").first.click()
-    settle(page)
+    rebuild(page, lambda: page.locator("#r_0-field").select_option("employee_count"))
+    rebuild(page, lambda: page.locator("#r_0-op").select_option("gt"))
+    rebuild(page, lambda: page.get_by_role("button", name="+ Group").first.click())
     assert "empty" in page.locator("#errors-r_1").inner_text()
     screenshot(page, "segment-editor-errors")
 
@@ -146,3 +152,24 @@ def test_filters_update_results_without_reload(live_server, new_page, people_and
     rows = page.locator("table.accounts tbody tr")
     assert rows.count() == 2
     assert "tier=1" in page.url
+
+
+@pytest.mark.parametrize(
+    ("path", "heading", "name"),
+    [
+        ("/lenses/", "Lenses", "lenses"),
+        ("/data-quality/", "Data quality", "data-quality"),
+        ("/runs/", "Recompute runs", "runs"),
+        ("/icp/", "ICP model", "icp-models"),
+        ("/lifecycle/", "Lifecycle rules", "lifecycle-rules"),
+        ("/settings/api-tokens/", "API tokens", "api-tokens"),
+        ("/settings/webhooks/", "Webhooks", "webhooks"),
+        ("/", "Good to see you", "home-revops"),
+    ],
+)
+def test_revops_pages_render(live_server, new_page, people_and_accounts, path, heading, name):
+    page = new_page(LAPTOP)
+    sign_in(page, live_server, "olga", PASSWORD)
+    page.goto(f"{live_server.url}{path}")
+    assert heading in page.locator("h1").inner_text()
+    screenshot(page, name)
