@@ -47,6 +47,8 @@ def normalize_domains(series):
     present = series.dropna().astype(str)
     if present.empty:
         return pd.Series(None, index=series.index, dtype=object)
+    if (present.str.fullmatch(NORMALIZED_DOMAIN.pattern) & ~present.str.startswith("www.")).all():
+        return series.astype(object).where(series.notna(), None)
     host = present.str.strip().str.lower().str.extract(_URL_HOST, expand=False)
     text = host.str.strip(".")
     simple = text.str.fullmatch(NORMALIZED_DOMAIN.pattern).fillna(False).astype(bool)

@@ -199,3 +199,22 @@ def test_row_with_extra_fields_is_set_aside():
 def test_unreadable_files(content, fragment):
     with pytest.raises(UnreadableFile, match=fragment):
         read_table(content)
+
+
+DOMAIN_CASES = [
+    "https://WWW.Acme.com/about", "http://user:pw@acme.io:8080/x", "www.x.co.uk", "acme.com.", "  Foo.COM ",
+    "https://www.wwwx.com", "ftp://files.acme.com", "acme.com?x=1", "acme.com#top", "www.acme.com", "acme.com",
+    "sub.acme.com:443", "", "not a domain",
+]
+
+
+def test_column_domains_match_single_domains():
+    import pandas as pd
+
+    from accounts.domains import normalize_domain
+    from accounts.importing.frames import normalize_domains
+
+    column = normalize_domains(pd.Series(DOMAIN_CASES, dtype=object)).tolist()
+
+    for text, normalized in zip(DOMAIN_CASES, column):
+        assert normalized == (normalize_domain(text) or None), text
