@@ -13,7 +13,7 @@ import numpy as np
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db import connection, transaction
+from django.db import OperationalError, ProgrammingError, connection, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
@@ -150,6 +150,24 @@ def _next_ids():
     )
 
 
+def _lock_and_count_accounts():
+    """Return the number of accounts, after locking the demo tables on PostgreSQL."""
+    try:
+        if connection.vendor == "postgresql":
+            # Keep other writers out until the run ends, because the run
+            # writes explicit ids after the highest one in use. A second
+            # `--if-empty` run waits and then finds the first one's accounts.
+            tables = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in MODELS)
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {tables} IN EXCLUSIVE MODE")
+        return Account.objects.count()
+    except (OperationalError, ProgrammingError) as error:
+        raise DemoDataError(
+            f"The account tables are missing or unreadable ({' '.join(str(error).split())}): "
+            "run `python manage.py migrate` first."
+        ) from error
+
+
 def demo_data_generate(
     *,
     accounts: int,
@@ -184,14 +202,7 @@ def demo_data_generate(
     result = DemoDataResult()
 
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            # Keep other writers out until the run ends, because the run
-            # writes explicit ids after the highest one in use. A second
-            # `--if-empty` run waits and then finds the first one's accounts.
-            tables = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in MODELS)
-            with connection.cursor() as cursor:
-                cursor.execute(f"LOCK TABLE {tables} IN EXCLUSIVE MODE")
-        result.existing_accounts = Account.objects.count()
+        result.existing_accounts = _lock_and_count_accounts()
         if result.existing_accounts and on_existing == "skip":
             result.skipped = True
             return result

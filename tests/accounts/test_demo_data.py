@@ -7,6 +7,9 @@ database), database checks on a few hundred accounts.
 
 import datetime
 import json
+import os
+import subprocess
+import sys
 from decimal import Decimal
 
 import numpy as np
@@ -44,6 +47,7 @@ from accounts.models import (
     Seniority,
     employee_band_for,
 )
+from tests.conftest import REPO_ROOT
 
 AS_OF = datetime.date(2025, 6, 30)
 # Midnight UTC starts the as-of date, because the test settings use UTC.
@@ -478,6 +482,22 @@ def test_invalid_row_rolls_back_everything(monkeypatch):
         demo_data_generate(accounts=250, seed=1, as_of=AS_OF)
     for model in MODELS:
         assert not model.objects.exists(), model.__name__
+
+
+def test_unmigrated_database_rejected(tmp_path):
+    environment = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path / 'empty.sqlite3'}", DEBUG="true")
+    environment.pop("DJANGO_SETTINGS_MODULE", None)
+    finished = subprocess.run(
+        [sys.executable, "manage.py", "generate_demo_data", "--accounts", "5", "--seed", "1", "--skip-checks"],
+        cwd=REPO_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert finished.returncode == 1
+    assert "The account tables are missing or unreadable (no such table: accounts_account)" in finished.stderr
+    assert "run `python manage.py migrate` first." in finished.stderr
 
 
 @pytest.mark.django_db
