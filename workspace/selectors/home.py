@@ -6,6 +6,8 @@ from django.db.models import Count
 
 from accounts.models import Account
 from segmentation.models import Segment, SegmentMembership, SegmentStatus
+from segmentation.rules import validate_rule
+from segmentation.rules.validation import load_segment_infos
 
 from .account_lists import AccountFilters, account_list_queryset
 
@@ -41,10 +43,18 @@ def rep_summary(user, *, now):
 
 
 def segment_summary():
-    """Return segment counts by status and the most recently edited segments."""
+    """Return segment counts by status, how many have rule errors, and the most recently edited segments."""
     by_status = dict(Segment.objects.order_by().values_list("status").annotate(n=Count("id")))
     recent = list(Segment.objects.select_related("owner").order_by("-updated_at", "-id")[:8])
+    infos = load_segment_infos()
+    with_errors = sum(
+        1
+        for info in infos.values()
+        if info.status != SegmentStatus.RETIRED
+        and validate_rule(info.rule, object_type=info.object_type, slug=info.slug, segments=infos)
+    )
     return {
+        "with_errors": with_errors,
         "active": by_status.get(SegmentStatus.ACTIVE, 0),
         "draft": by_status.get(SegmentStatus.DRAFT, 0),
         "retired": by_status.get(SegmentStatus.RETIRED, 0),
