@@ -4,10 +4,7 @@ executemany on SQLite, so the upsert can join them against the real tables.
 
 import io
 import json
-from datetime import date, datetime
-from decimal import Decimal
 
-import numpy as np
 import pandas as pd
 from django.db import connection
 
@@ -24,48 +21,6 @@ def is_postgresql():
 
 # One encoder for every value: json.dumps with options builds a new encoder per call.
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-
-
-def _copy_scalar(value):
-    """Format one non-null value as text for COPY, before escaping."""
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, (dict, list)):
-        return _JSON.encode(value)
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    return str(value)
-
-
-_COPY_ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
-_SEPARATOR = "\x00"  # cannot occur in PostgreSQL text, so it safely joins a column for one-pass escaping
-
-
-def _copy_column(series, sql_type):
-    """Format a column for PostgreSQL's COPY text format: escaped text, \\N for NULL; returns a list."""
-    values = series.to_numpy(dtype=object)
-    blank = pd.isna(values)
-    texts = np.full(len(values), "\\N", dtype=object)
-    present = values[~blank]
-    if not len(present):
-        return texts.tolist()
-    if sql_type.startswith(("varchar", "text", "char")):
-        formatted = [value if isinstance(value, str) else str(value) for value in present]
-    elif sql_type.startswith(("integer", "bigint", "smallint", "numeric", "double", "real")):
-        formatted = list(map(str, present))
-    else:
-        formatted = list(map(_copy_scalar, present))
-    joined = _SEPARATOR.join(formatted)
-    if any(character in joined for character in "\\\t\n\r"):
-        formatted = [_escape(text) for text in formatted]
-    texts[~blank] = formatted
-    return texts.tolist()
-
-
-def _escape(text):
-    for plain, escaped in _COPY_ESCAPES:
-        text = text.replace(plain, escaped)
-    return text
 
 
 class StagingTable:
@@ -96,9 +51,7 @@ class StagingTable:
             return
         with connection.cursor() as cursor:
             if is_postgresql():
-                texts = [_copy_column(frame[name], sql_type) for name, sql_type in self.columns]
-                buffer = io.StringIO("\n".join(map("\t".join, zip(*texts))) + "\n")
-                cursor.copy_expert(f"COPY {self.sql_name} ({names}) FROM STDIN", buffer)
+                cursor.copy_expert(f"COPY {self.sql_name} ({names}) FROM STDIN WITH (FORMAT csv)", self._csv(frame))
             else:
                 adapters = sqlite_adapters or {}
                 columns = []
@@ -106,7 +59,7 @@ class StagingTable:
                     adapt = adapters.get(name)
                     column = []
                     for value in frame[name]:
-                        if is_blank(value):
+                        if is_blank(value) or value == "":
                             value = None
                         elif adapt:
                             value = adapt(value)
@@ -115,6 +68,27 @@ class StagingTable:
                 prepared = list(zip(*columns))
                 placeholders = ", ".join(["%s"] * len(self.columns))
                 cursor.executemany(f"INSERT INTO {self.sql_name} ({names}) VALUES ({placeholders})", prepared)
+
+    def _csv(self, frame):
+        """Write the frame as CSV for COPY: JSON columns serialized, NULL as an unquoted empty field.
+
+        pandas' CSV writer quotes any value that contains a delimiter, quote or
+        line break. It also writes an empty string unquoted, so "" loads as NULL,
+        which the upsert treats like a blank cell.
+        """
+        columns = {}
+        for name, sql_type in self.columns:
+            values = frame[name]
+            if sql_type == "jsonb":
+                values = pd.Series(
+                    [None if is_blank(value) else _JSON.encode(value) for value in values],
+                    index=frame.index, dtype=object,
+                )
+            columns[name] = values
+        buffer = io.StringIO()
+        pd.DataFrame(columns).to_csv(buffer, index=False, header=False, na_rep="")
+        buffer.seek(0)
+        return buffer
 
     def drop(self):
         with connection.cursor() as cursor:

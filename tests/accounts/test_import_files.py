@@ -135,6 +135,22 @@ def test_double_decoded_text_is_reported():
     assert "probably reads 'Estée Lauder'" in issue.reason
 
 
+def test_special_characters_survive_staging():
+    name = 'Acme "Quoted", Inc. \\ back\\slash'
+    notes = "first line\nsecond\tline, \\N and \"quotes\""
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([["id", "name", "notes"], ["1", name, notes]])
+
+    first = run("accounts", buffer.getvalue())
+    again = run("accounts", buffer.getvalue())
+
+    account = Account.objects.get()
+    assert first.created == 1
+    assert account.name == name
+    assert account.extra["notes"] == notes
+    assert again.unchanged == 1
+
+
 def test_tab_delimited_with_quoted_newline_reports_true_lines():
     text = 'id\tname\tdomain\n1\t"Acme\nHoldings"\tacme.com\n2\tGlobex\tnot a domain\n'
 
