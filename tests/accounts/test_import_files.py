@@ -623,6 +623,7 @@ def test_command_mapping_file_and_options(tmp_path):
 @pytest.mark.parametrize(("args", "fragment"), [
     (["--currency", "XYZ"], "not an ISO 4217 currency"),
     (["--date-format", "dd/mm/yyyy"], "has no % codes"),
+    (["--unit", "revenue=lakhs"], "not COLUMN=UNIT"),
 ])
 def test_command_rejects_bad_options(tmp_path, args, fragment):
     path = write(tmp_path, "accounts.csv", "id,name\n1,Acme\n")

@@ -1,3 +1,4 @@
+import argparse
 import json
 from pathlib import Path
 
@@ -19,7 +20,9 @@ DELIMITER_CHOICES = {"comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|"}
 def unit_argument(text):
     column, separator, unit = text.partition("=")
     if not separator or not column or unit not in UNITS:
-        raise ValueError(text)
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not COLUMN=UNIT with a unit out of {', '.join(UNITS)}, such as annual_revenue=millions."
+        )
     return column, unit
 
 
