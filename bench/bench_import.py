@@ -49,6 +49,8 @@ class StepClock:
         self.last = None
 
     def __call__(self, step, percent):
+        if self.steps and self.steps[-1][0] == step:
+            return  # the same step reporting more progress
         now = time.perf_counter()
         if self.steps:
             self.steps[-1][1] = now - self.last

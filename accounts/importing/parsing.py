@@ -116,7 +116,7 @@ class _Column:
 class FilePreparer:
     """Parse and normalize one file's DataFrame for one import kind."""
 
-    def __init__(self, *, kind, table, lines, options, tables=None):
+    def __init__(self, *, kind, table, lines, options, tables=None, progress=None):
         self.kind = ImportKind(kind)
         self.table = table
         self.lines = lines
@@ -130,6 +130,7 @@ class FilePreparer:
         self.unknown_values = {}
         self.extra_columns = {}
         self.currencies = {}
+        self.progress = progress or (lambda done, total: None)
 
     def reject(self, index, column, value, reason):
         self.rejected[index] = True
@@ -137,9 +138,10 @@ class FilePreparer:
 
     def prepare(self):
         plan = resolve_columns(self.kind, list(self.table.columns), self.options.mapping)
-        for header, names in plan.targets.items():
+        for done, (header, names) in enumerate(plan.targets.items()):
             for name in names:
                 self._parse_target(header, self.targets[name])
+            self.progress(done + 1, len(plan.targets))
         if plan.unknown:
             kept = "kept as extra attributes" if self.kind in KINDS_WITH_EXTRA else "ignored"
             self.notes.append(f"Columns that match no field were {kept}: {', '.join(plan.unknown)}.")

@@ -459,6 +459,18 @@ def test_deleted_ids_not_reused():
     assert Account.objects.get(external_id="3").pk > deleted_id
 
 
+def test_progress_is_reported_in_order():
+    reports = []
+
+    import_file(kind="accounts", content=b"id,name,domain\n1,Acme,acme.com\n",
+                progress=lambda step, percent: reports.append((step, percent)))
+
+    percents = [percent for _, percent in reports]
+    assert percents == sorted(percents)
+    assert reports[-1] == ("Done", 100)
+    assert ("Parsing values", 55) in reports
+
+
 def test_dry_run_writes_nothing_and_counts_exactly():
     summary = import_file(kind="accounts", content=b"id,name\n1,Acme\n2,\n", dry_run=True)
 
