@@ -1,6 +1,7 @@
 """Serializers of the records API, using the field names of the public contract."""
 
 import copy
+import re
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS
@@ -31,8 +32,14 @@ ACCOUNT_DERIVED_FIELDS = [
 ]
 
 
+PLAIN_DOMAIN = re.compile(r"[a-z0-9][a-z0-9.-]*")
+
+
 def clean_domain(value: str) -> str:
     """Normalize a web address to its domain; raise ValueError when no valid domain remains."""
+    if PLAIN_DOMAIN.fullmatch(value) and not value.startswith("www."):
+        # Already a bare lower-case host name, as CRMs mostly send: skip the URL parsing.
+        return value
     try:
         domain = normalize_domain(value)
     except ValueError:

@@ -1,12 +1,21 @@
 """Fixtures of the API tests: tokens, API clients and users of each role."""
 
+import time
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.cache import caches
 from rest_framework.test import APIClient
 
 from accounts.roles import ROLE_GROUPS
 from integrations.services import api_token_create
+
+
+@pytest.fixture
+def clear_throttle_counts():
+    """Count API requests afresh; the root conftest already does this for every test."""
+    caches["api"].version = time.time_ns()
 
 
 @pytest.fixture

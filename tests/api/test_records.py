@@ -302,3 +302,18 @@ def test_list_query_count_does_not_grow(api, accounts, django_assert_max_num_que
         assert api.get("/api/v1/contacts/").status_code == 200
     with django_assert_max_num_queries(4):
         assert api.get("/api/v1/accounts/").status_code == 200
+
+
+def test_reads_say_when_tiers_were_computed(api, accounts):
+    from django.core.cache import caches
+
+    from segmentation.models import RecomputeRun, RunStatus, RunTrigger
+
+    response = api.get("/api/v1/accounts/")
+    assert response["Tiers-Computed-At"] == "never"
+    finished = timezone.now()
+    RecomputeRun.objects.create(
+        trigger=RunTrigger.NIGHTLY, status=RunStatus.PUBLISHED, active=None, full=True, as_of=finished, finished_at=finished
+    )
+    caches["api"].delete("tiers-computed-at")
+    assert api.get("/api/v1/accounts/")["Tiers-Computed-At"] == finished.isoformat()
