@@ -30,6 +30,7 @@ class RateTable:
     """The rate of each currency into the reporting currency on one day."""
 
     target: str
+    day: object = None
     rates: dict = field(default_factory=dict)
 
     def rate(self, currency):
@@ -47,7 +48,7 @@ def rates_on(day):
     rows = ExchangeRate.objects.filter(valid_from__lte=day).order_by("currency", "-valid_from")
     for currency, rate in rows.values_list("currency", "rate"):
         rates.setdefault(currency, Decimal(rate))
-    return RateTable(target=target, rates=rates)
+    return RateTable(target=target, day=day, rates=rates)
 
 
 def convert_frame(frame, rates, *, currency_column="currency", money_columns=(), squared_columns=()):

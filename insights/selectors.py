@@ -46,3 +46,60 @@ def account_segments():
         .exclude(status=SegmentStatus.RETIRED)
         .order_by("status", "name", "id")
     )
+
+
+# Cached KPI tables
+
+
+def data_version():
+    """A fingerprint of every input the KPIs read; it changes when any of them is written.
+
+    Each part is a maximum over an indexed column, so computing it costs a few
+    index lookups. Segment exits leave no new row, but every recompute stamps
+    last_recomputed_at on the segment.
+    """
+    from django.apps import apps
+    from django.db.models import Max
+
+    from accounts.models import Account, ArrSnapshot, EngagementEvent, Opportunity
+    from segmentation.models import Segment, SegmentMembership, TierChange
+
+    from .models import ExchangeRate, Spend
+
+    parts = [
+        Opportunity.objects.aggregate(value=Max("updated_at"))["value"],
+        Account.objects.aggregate(value=Max("updated_at"))["value"],
+        EngagementEvent.objects.aggregate(value=Max("updated_at"))["value"],
+        ArrSnapshot.objects.aggregate(value=Max("updated_at"))["value"],
+        SegmentMembership.objects.aggregate(value=Max("id"))["value"],
+        Segment.objects.aggregate(value=Max("last_recomputed_at"))["value"],
+        TierChange.objects.aggregate(value=Max("id"))["value"],
+        ExchangeRate.objects.aggregate(value=Max("id"))["value"],
+        Spend.objects.aggregate(value=Max("updated_at"))["value"],
+    ]
+    if apps.is_installed("plays"):
+        parts.append(apps.get_model("plays", "Enrollment").objects.aggregate(value=Max("updated_at"))["value"])
+    return "|".join(str(part) for part in parts)
+
+
+def kpi_table_cached(*, grouping, period, basis):
+    """Return the KPI table from the insights cache when no input changed since it was computed."""
+    import hashlib
+
+    from django.core.cache import caches
+
+    from .kpis.table import kpi_table
+
+    identity = f"{grouping.grouping}|{grouping.keys}|{period.start}|{period.end}|{period.label}|{basis}|{data_version()}"
+    key = "insights:kpis:" + hashlib.sha256(identity.encode()).hexdigest()
+    cache = caches["insights"]
+    table = cache.get(key)
+    if table is None:
+        table = kpi_table(grouping=grouping, period=period, basis=basis)
+        cache.set(key, table, KPI_CACHE_SECONDS)
+    return table
+
+
+# A cached table is kept this long even when nothing changes, so a fingerprint
+# that misses a kind of write goes stale for six hours at most.
+KPI_CACHE_SECONDS = 6 * 3600

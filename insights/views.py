@@ -24,10 +24,9 @@ from .forms import BacktestForm, KpiFilterForm
 from .formatting import format_value, formatter_for
 from .kpis.definitions import KPI_BY_KEY, KPIS
 from .kpis.groups import GroupingError, grouping_for
-from .kpis.table import kpi_table
 from .overlap import overlap_matrix
 from .propensity import NotEnoughDeals, propensity_fit
-from .selectors import account_segments, backtest_models, kpi_trend, kpi_trend_rows
+from .selectors import account_segments, backtest_models, kpi_table_cached, kpi_trend, kpi_trend_rows
 from .verdicts import DUPLICATE_JACCARD, SIGNIFICANCE, active_segments, segment_verdicts
 
 ACCOUNTS_PER_PAGE = 50
@@ -98,7 +97,7 @@ def dashboard(request):
     except GroupingError as error:
         form.add_error("grouping", str(error))
         return render(request, "insights/dashboard.html", {"form": form, "table": None}, status=400)
-    table = kpi_table(grouping=grouping, period=data["period"], basis=data["basis"])
+    table = kpi_table_cached(grouping=grouping, period=data["period"], basis=data["basis"])
 
     if wants_csv(request):
         frame = table.frame()

@@ -205,6 +205,12 @@ CACHES = {
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tierline-api"}
     ),
+    # KPI tables, shared by the web processes and the worker that warms them after each recompute.
+    "insights": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "tierline-insights"}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tierline-insights"}
+    ),
 }
 API_THROTTLE_RATE = env_str("API_THROTTLE_RATE", "1200/min")
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24, minimum=24, maximum=24 * 30)

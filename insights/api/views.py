@@ -21,10 +21,9 @@ from ..drilldown import kpi_drilldown
 from ..forms import BacktestForm, KpiFilterForm
 from ..kpis.definitions import KPIS
 from ..kpis.groups import GroupingError, grouping_for
-from ..kpis.table import kpi_table
 from ..overlap import overlap_matrix
 from ..propensity import NotEnoughDeals, propensity_fit
-from ..selectors import kpi_trend
+from ..selectors import kpi_table_cached, kpi_trend
 from ..verdicts import DUPLICATE_JACCARD, SIGNIFICANCE, active_segments, segment_verdicts
 from ..views import drilldown_url
 from . import serializers
@@ -86,7 +85,7 @@ class KpiTableApi(InsightsApi):
             grouping = grouping_for(data["grouping"], segment_ids=data["segments"])
         except GroupingError as error:
             raise ValidationError({"grouping": [str(error)]}) from error
-        table = kpi_table(grouping=grouping, period=data["period"], basis=data["basis"])
+        table = kpi_table_cached(grouping=grouping, period=data["period"], basis=data["basis"])
         rows = []
         for row in table.rows:
             links = {

@@ -8,8 +8,10 @@ literals made from date objects; everything else is a bound parameter.
 
 from datetime import timedelta
 
+from contextlib import contextmanager
+
 import pandas as pd
-from django.db import connection
+from django.db import connection, transaction
 
 from accounts.models import Account, ArrSnapshot, EngagementEvent, Opportunity
 
@@ -27,6 +29,30 @@ OPPORTUNITY_TABLE = Opportunity._meta.db_table
 ARR_TABLE = ArrSnapshot._meta.db_table
 EVENT_TABLE = EngagementEvent._meta.db_table
 SPEND_TABLE = Spend._meta.db_table
+
+
+# Memory for each sort or hash of one analytic query; the hashes of millions of memberships spill to disk
+# with PostgreSQL's default of 4 MB.
+ANALYTICS_WORK_MEM = "64MB"
+
+
+@contextmanager
+def analytics_settings():
+    """Run the enclosed queries in one transaction with settings suited to large aggregates.
+
+    PostgreSQL's JIT compiles every expression of these wide queries anew and
+    took longer than the queries themselves, so it is turned off; more work
+    memory keeps hashes and sorts in memory. SET LOCAL ends with the
+    transaction, so other queries on the connection keep the defaults.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+            cursor.execute("SET LOCAL work_mem = %s", [ANALYTICS_WORK_MEM])
+        yield
 
 
 def fetch_frame(sql, params=()):
@@ -116,17 +142,22 @@ def deal_figures(grouping, period, basis):
         f"WHERE {relevant} GROUP BY r.group_key, o.currency",
         relation_params,
     )
-    unassigned = fetch_frame(
-        f"SELECT '{UNASSIGNED}' AS group_key, o.currency AS currency, {aggregates} "
-        f"FROM {OPPORTUNITY_TABLE} o WHERE {relevant} "
-        f"AND NOT EXISTS (SELECT 1 FROM ({relation_sql}) r WHERE {join}) GROUP BY o.currency",
-        relation_params,
-    )
     total = fetch_frame(
         f"SELECT '{TOTAL}' AS group_key, o.currency AS currency, {aggregates} "
         f"FROM {OPPORTUNITY_TABLE} o WHERE {relevant} GROUP BY o.currency"
     )
-    return concat_frames(grouped, unassigned, total)
+    return concat_frames(grouped, unassigned_deal_figures(grouping, period, basis), total)
+
+
+def unassigned_deal_figures(grouping, period, basis):
+    """Deal figures of the deals that no group row matches, per currency."""
+    relation_sql, relation_params = grouping.stays() if basis == BASIS_ENTRY else grouping.members_now()
+    return fetch_frame(
+        f"SELECT '{UNASSIGNED}' AS group_key, o.currency AS currency, {deal_aggregates(period)} "
+        f"FROM {OPPORTUNITY_TABLE} o WHERE {deal_relevance(period)} "
+        f"AND NOT EXISTS (SELECT 1 FROM ({relation_sql}) r WHERE {membership_join(basis)}) GROUP BY o.currency",
+        relation_params,
+    )
 
 
 # Accounts
@@ -186,9 +217,11 @@ def arr_figures(grouping, period, basis):
 
 def arr_months_present(period):
     """Return which of the opening and closing months have any ARR figures at all."""
-    opening, closing = period.month_before, period.last_month
-    months = set(ArrSnapshot.objects.filter(month__in=[opening, closing]).values_list("month", flat=True).distinct())
-    return opening in months, closing in months
+    snapshots = ArrSnapshot.objects.order_by()
+    return (
+        snapshots.filter(month=period.month_before).exists(),
+        snapshots.filter(month=period.last_month).exists(),
+    )
 
 
 # Engagement
@@ -204,32 +237,37 @@ def window_end(column):
 def response_figures(grouping, period):
     """Entries in the period, those touched within the response window, and the hours to that touch."""
     sql, params = grouping.entries(period)
-    hours = seconds_between("t.touched_at", "x.start_at") + " / 3600.0"
     if grouping.records_first_touch:
         # A play's first touch is whatever the play recorded, whenever it came.
+        hours = seconds_between("x.touched_at", "x.start_at") + " / 3600.0"
         return fetch_frame(
             f"SELECT x.group_key AS group_key, COUNT(*) AS entries, COUNT(x.touched_at) AS answered, "
-            f"SUM({hours.replace('t.touched_at', 'x.touched_at')}) AS touch_hours FROM ({sql}) x GROUP BY x.group_key",
+            f"SUM({hours}) AS touch_hours FROM ({sql}) x GROUP BY x.group_key",
             params,
         )
-    # Entries of one account at one time (a run that adds it to several groups) share one first touch, and
-    # only touches between the period's start and the end of the last window can be one.
+    entries = fetch_frame(
+        f"SELECT x.group_key AS group_key, COUNT(*) AS entries FROM ({sql}) x GROUP BY x.group_key", params
+    )
+    # Start from the touches, which are few, and find the entries each could answer: only touches between
+    # the period's start and the end of its last response window can be a first touch.
     types = in_list(TOUCH_EVENT_TYPES)
-    window_bounds = adapt_datetimes(period.start_at, period.end_before + timedelta(days=RESPONSE_WINDOW_DAYS))
-    touches = (
-        f"SELECT s.member_id AS member_id, s.start_at AS start_at, MIN(e.occurred_at) AS touched_at "
-        f"FROM (SELECT DISTINCT y.member_id, y.start_at FROM ({sql}) y) s "
-        f"JOIN {EVENT_TABLE} e ON e.account_id = s.member_id AND e.type IN ({types}) "
-        f"AND e.occurred_at >= s.start_at AND e.occurred_at <= {window_end('s.start_at')} "
-        f"WHERE e.occurred_at >= %s AND e.occurred_at <= %s "
-        f"GROUP BY s.member_id, s.start_at"
+    bounds = adapt_datetimes(period.start_at, period.end_before + timedelta(days=RESPONSE_WINDOW_DAYS))
+    firsts = (
+        f"SELECT x.group_key AS group_key, x.start_at AS start_at, MIN(e.occurred_at) AS touched_at "
+        f"FROM {EVENT_TABLE} e JOIN ({sql}) x ON x.member_id = e.account_id "
+        f"AND e.occurred_at >= x.start_at AND e.occurred_at <= {window_end('x.start_at')} "
+        f"WHERE e.type IN ({types}) AND e.occurred_at >= %s AND e.occurred_at <= %s "
+        f"GROUP BY x.group_key, x.member_id, x.start_at"
     )
-    return fetch_frame(
-        f"SELECT x.group_key AS group_key, COUNT(*) AS entries, COUNT(t.touched_at) AS answered, "
-        f"SUM({hours}) AS touch_hours FROM ({sql}) x "
-        f"LEFT JOIN ({touches}) t ON t.member_id = x.member_id AND t.start_at = x.start_at GROUP BY x.group_key",
-        (*params, *params, *window_bounds),
+    hours = seconds_between("t.touched_at", "t.start_at") + " / 3600.0"
+    answered = fetch_frame(
+        f"SELECT t.group_key AS group_key, COUNT(*) AS answered, SUM({hours}) AS touch_hours "
+        f"FROM ({firsts}) t GROUP BY t.group_key",
+        (*params, *bounds),
     )
+    if entries.empty or answered.empty:
+        return entries
+    return entries.merge(answered, on="group_key", how="left")
 
 
 def seconds_between(later, earlier):

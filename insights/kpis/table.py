@@ -8,6 +8,7 @@ import pandas as pd
 from ..currency import convert_frame, rates_on
 from ..models import Grouping
 from . import queries
+from .facts import ARR_COLUMNS, COUNT_COLUMNS, DEAL_COLUMNS, current_figures
 from .definitions import DEAL_KPIS, KPIS
 from .queries import BASIS_CURRENT, BASIS_ENTRY, TOTAL, UNASSIGNED
 
@@ -71,18 +72,37 @@ def kpi_table(*, grouping, period, basis=BASIS_CURRENT):
     """Compute every KPI for each group of a grouping over one period."""
     if basis not in queries.BASES:
         raise ValueError(f"Unknown basis {basis!r}: use current or entry.")
+    with queries.analytics_settings():
+        return _kpi_table(grouping, period, basis)
+
+
+def _kpi_table(grouping, period, basis):
     rates = rates_on(period.end)
     notes = []
 
-    deals = _sum_converted(queries.deal_figures(grouping, period, basis), rates, DEAL_MONEY, notes, "deal amounts")
-    arr = _sum_converted(queries.arr_figures(grouping, period, basis), rates, ARR_MONEY, notes, "ARR")
+    if basis == BASIS_CURRENT:
+        combined = current_figures(grouping, period)
+        unassigned = queries.unassigned_deal_figures(grouping, period, basis)
+        money, counts = combined, combined
+        if not combined.empty:
+            # Deal and ARR facts carry a currency; meeting and new-customer facts do not.
+            money = combined.loc[combined["currency"].notna(), ["group_key", "currency", *DEAL_COLUMNS, *ARR_COLUMNS]]
+            counts = combined.loc[combined["currency"].isna(), ["group_key", *COUNT_COLUMNS]]
+        families = [
+            _sum_converted(queries.concat_frames(money, unassigned), rates, DEAL_MONEY + ARR_MONEY, notes),
+            _sum_counts(counts, COUNT_COLUMNS),
+        ]
+    else:
+        families = [
+            _sum_converted(queries.deal_figures(grouping, period, basis), rates, DEAL_MONEY, notes),
+            _sum_converted(queries.arr_figures(grouping, period, basis), rates, ARR_MONEY, notes),
+            queries.meeting_figures(grouping, period, basis),
+            queries.new_customer_figures(grouping, period, basis),
+        ]
     figures = _join_frames(
-        deals,
-        arr,
+        *families,
         queries.account_counts(grouping, period, basis),
         queries.response_figures(grouping, period),
-        queries.meeting_figures(grouping, period, basis),
-        queries.new_customer_figures(grouping, period, basis),
         _spend_by_group(grouping, period, rates, notes),
     )
     values = compute_kpis(figures)
@@ -96,30 +116,37 @@ def kpi_table(*, grouping, period, basis=BASIS_CURRENT):
 
     rows = _rows(grouping, values)
     return KpiTable(
-        grouping=grouping.grouping, period=period, basis=basis, currency=rates.target, rows=rows, notes=notes
+        grouping=grouping.grouping, period=period, basis=basis, currency=rates.target, rows=rows,
+        notes=list(dict.fromkeys(notes)),
     )
 
 
-def _sum_converted(frame, rates, money_columns, notes, what):
+def _sum_counts(frame, columns):
+    if frame.empty:
+        return pd.DataFrame()
+    numeric = frame[columns].apply(pd.to_numeric, errors="coerce")
+    numeric["group_key"] = frame["group_key"].astype(str)
+    return numeric.groupby("group_key").sum(min_count=1)
+
+
+def _sum_converted(frame, rates, money_columns, notes):
     """Convert per-currency sums, then add the currencies of each group together."""
     if frame.empty:
         return pd.DataFrame()
     frame = frame.copy()
     frame["group_key"] = frame["group_key"].astype(str)
+    money_columns = [column for column in money_columns if column in frame]
     squared = ["won_amount_sq"] if "won_amount_sq" in frame else []
     missing = convert_frame(frame, rates, money_columns=money_columns, squared_columns=squared)
     if "won_amount_n" in frame:
         # Deals in a currency without a rate cannot enter an average of converted amounts.
         frame.loc[frame["won_amount"].isna() & (frame["won_amount_n"] > 0), "won_amount_n"] = 0
     for currency in sorted(missing):
-        count_column = "created_n" if "created_n" in frame else "arr_accounts"
-        in_currency = frame[(frame["currency"] == currency) & (frame["group_key"] == TOTAL)]
-        count = int(in_currency[count_column].sum()) if not in_currency.empty else 0
         notes.append(
-            f"{what.capitalize()} in {currency} are left out of money figures: no exchange rate to "
-            f"{rates.target} is in force ({count} records). Add a rate to include them."
+            f"Amounts in {currency} are left out of money figures: no exchange rate to {rates.target} is in force "
+            f"on {rates.day}. Add a rate to include them."
         )
-    numeric = frame.drop(columns=["currency"]).apply(pd.to_numeric, errors="coerce")
+    numeric = frame.drop(columns=["currency", "group_key"]).apply(pd.to_numeric, errors="coerce")
     numeric["group_key"] = frame["group_key"]
     return numeric.groupby("group_key").sum(min_count=1)
 

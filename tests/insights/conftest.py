@@ -28,3 +28,17 @@ def sales_user(django_user_model):
     user = django_user_model.objects.create_user("sam", password="pw-sam-123")
     user.groups.add(Group.objects.get(name="Sales"))
     return user
+
+
+@pytest.fixture(autouse=True)
+def fresh_insights_cache():
+    """Give each test its own KPI cache keys, so a table cached by one test cannot answer another.
+
+    A new key version is used instead of clear(), which on Redis would empty the
+    whole database, Celery's messages included.
+    """
+    import time
+
+    from django.core.cache import caches
+
+    caches["insights"].version = time.time_ns()

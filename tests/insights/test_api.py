@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from rest_framework.test import APIClient
 
-from tests.api.conftest import assert_error, client_for, clear_throttle_counts, make_token, make_user  # noqa: F401
+from tests.api.conftest import assert_error, client_for, make_token, make_user  # noqa: F401
 
 from .builders import add_member, make_account, make_deal, make_segment
 

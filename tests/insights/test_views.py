@@ -262,3 +262,41 @@ def test_recompute_run_records_kpi_snapshot(settings, small_world):
     assert run.status == RunStatus.PUBLISHED
     assert KpiSnapshot.objects.filter(run_id=run.pk, snapshot_date=date(2024, 3, 31)).exists()
     assert KpiSnapshot.objects.filter(run_id=run.pk, grouping="tier", group_key="total", kpi="accounts").get().value == 3
+
+
+def test_dashboard_serves_cached_table_until_data_changes(client, revops_user, small_world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(revops_user)
+    query = {"period": "2024-03", "format": "csv"}
+    first = read_csv(client.get(reverse("insights:dashboard"), query))
+    with CaptureQueriesContext(connection) as cached:
+        second = read_csv(client.get(reverse("insights:dashboard"), query))
+    make_deal(small_world["outsider"], status="won", created=date(2024, 3, 2), closed=date(2024, 3, 9), amount=50)
+    third = read_csv(client.get(reverse("insights:dashboard"), query))
+
+    assert second == first
+    assert not any("accounts_opportunity\" o" in entry["sql"] for entry in cached.captured_queries)
+    assert third != first
+
+
+def test_cache_warm_task_fills_default_views(small_world, monkeypatch):
+    from django.utils import timezone
+
+    from insights.kpis import table
+    from insights.kpis.groups import grouping_for
+    from insights.periods import month_period
+    from insights.selectors import kpi_table_cached
+    from insights.tasks import kpi_cache_warm_task
+
+    kpi_cache_warm_task()
+
+    def fail(**kwargs):
+        raise AssertionError("the warmed table was computed again")
+
+    monkeypatch.setattr(table, "kpi_table", fail)
+    today = timezone.localdate()
+    for name in ("segment", "tier"):
+        cached = kpi_table_cached(grouping=grouping_for(name), period=month_period(today.year, today.month), basis="current")
+        assert cached.grouping == name
