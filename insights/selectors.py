@@ -23,7 +23,7 @@ def kpi_trend(*, grouping, kpi, since=None, group_keys=None):
 
 
 def kpi_trend_rows(*, grouping, kpi, since=None):
-    """The snapshot rows behind a trend, for CSV export."""
+    """Return the snapshot rows behind a trend, for CSV export."""
     rows = KpiSnapshot.objects.filter(grouping=grouping, kpi=kpi)
     if since is not None:
         rows = rows.filter(snapshot_date__gte=since)
@@ -52,7 +52,7 @@ def account_segments():
 
 
 def data_version():
-    """A fingerprint of every input the KPIs read; it changes when any of them is written.
+    """Return a fingerprint of every input the KPIs read, which changes when any of them is written.
 
     Each part is a maximum over an indexed column, so computing it costs a few
     index lookups. Segment exits leave no new row, but every recompute stamps

@@ -32,7 +32,7 @@ def sales_user(django_user_model):
 
 @pytest.fixture(autouse=True)
 def fresh_insights_cache():
-    """Give each test its own KPI cache keys, so a table cached by one test cannot answer another.
+    """Give each test its own KPI cache keys, so a table cached by one test cannot serve another.
 
     A new key version is used instead of clear(), which on Redis would empty the
     whole database, Celery's messages included.
