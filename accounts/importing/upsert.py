@@ -569,24 +569,29 @@ def _link_parents_in_file(state):
     state.reject_where(same, "parent_external_id", "An account cannot be its own parent.")
 
 
+def _reject_unresolved(state, ids, noun, ext_column, alt_column, alt_label):
+    """Reject rows that name a related record no record matches; return where the row names one."""
+    frame = state.frame
+    given = pd.Series(False, index=frame.index)
+    for column in (ext_column, alt_column):
+        if column in frame.columns:
+            given |= frame[column].notna()
+    for index in frame.index[given & ids.isna() & ~state.rejected]:
+        by_ext = ext_column in frame.columns and pd.notna(frame.at[index, ext_column])
+        column, label = (ext_column, "external id") if by_ext else (alt_column, alt_label)
+        state.reject(index, column,
+                     f"No {noun} has the {label} '{frame.at[index, column]}'; import the {noun} first or fix the value.")
+    return given
+
+
 def _resolve_account(config, state, keys):
     frame = state.frame
     ids, _ = _reference(state, keys, "account", "domain", "account")
-    given = pd.Series(False, index=frame.index)
-    for column in ("account_external_id", "account_domain"):
-        if column in frame.columns:
-            given |= frame[column].notna()
-    not_found = given & ids.isna() & ~state.rejected
-    for index in frame.index[not_found]:
-        column = "account_external_id" if "account_external_id" in frame.columns and frame.at[index, "account_external_id"] else "account_domain"
-        state.reject(index, column,
-                     f"No account has the {'external id' if column == 'account_external_id' else 'domain'} "
-                     f"'{frame.at[index, column]}'; import the account first or fix the value.")
+    given = _reject_unresolved(state, ids, "account", "account_external_id", "account_domain", "domain")
     frame["_account_id"] = ids
-    frame["_contact_account_id"] = None
-    missing = ~given & frame["_target_id"].isna() & ~state.rejected
     if config.contact_reference:
         return  # events may take the account from their contact; checked in _resolve_contact
+    missing = ~given & frame["_target_id"].isna() & ~state.rejected
     column = "account_external_id" if "account_external_id" in frame.columns else "account_domain"
     state.reject_where(missing, column,
                        "The account is missing: fill in the account's external id or domain so the record can be "
@@ -596,13 +601,7 @@ def _resolve_account(config, state, keys):
 def _resolve_contact(state, keys):
     frame = state.frame
     ids, account_ids = _reference(state, keys, "contact", "email", "contact")
-    given = pd.Series(False, index=frame.index)
-    for column in ("contact_external_id", "contact_email"):
-        if column in frame.columns:
-            given |= frame[column].notna()
-    for index in frame.index[given & ids.isna() & ~state.rejected]:
-        column = "contact_external_id" if "contact_external_id" in frame.columns and frame.at[index, "contact_external_id"] else "contact_email"
-        state.reject(index, column, f"No contact has the value '{frame.at[index, column]}'; import the contact first.")
+    _reject_unresolved(state, ids, "contact", "contact_external_id", "contact_email", "email")
     frame["_contact_id"] = ids
     clash = ids.notna() & frame["_account_id"].notna() & account_ids.notna() & (frame["_account_id"] != account_ids)
     state.reject_where(clash, "contact_external_id" if "contact_external_id" in frame.columns else "contact_email",

@@ -548,6 +548,15 @@ def test_events_and_intent_link_and_reimport_unchanged():
     assert IntentSignal.objects.get().score == 80
 
 
+def test_event_for_unknown_contact_rejected():
+    make_account(external_id="A1", domain="acme.com")
+
+    summary = run("events", "email,type,date\nghost@acme.com,meeting,2024-03-05\n")
+
+    assert summary.rejected == 1
+    assert "No contact has the email 'ghost@acme.com'" in summary.issues[0].reason
+
+
 def test_intent_score_out_of_range_rejected():
     make_account(external_id="A1", domain="acme.com")
 
