@@ -228,6 +228,7 @@ def main():
     try:
         segments = prepare()
         setup_test_environment()
+        get_user_model().objects.filter(username=USER_NAME).delete()  # left by an interrupted run
         user = get_user_model().objects.create_superuser(USER_NAME, password=None)
         client = Client()
         client.force_login(user)
