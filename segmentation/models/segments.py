@@ -104,12 +104,25 @@ class SegmentVersion(models.Model):
 class SegmentMembership(models.Model):
     """One stay of an account or a contact in a segment."""
 
-    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="memberships")
+    # The composite indexes below start with each of these columns, so the
+    # foreign keys need no index of their own. Fewer indexes keep the bulk
+    # INSERT of a recompute fast.
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="memberships", db_index=False)
     account = models.ForeignKey(
-        "accounts.Account", null=True, blank=True, on_delete=models.CASCADE, related_name="segment_memberships"
+        "accounts.Account",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="segment_memberships",
+        db_index=False,
     )
     contact = models.ForeignKey(
-        "accounts.Contact", null=True, blank=True, on_delete=models.CASCADE, related_name="segment_memberships"
+        "accounts.Contact",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="segment_memberships",
+        db_index=False,
     )
     entered_at = models.DateTimeField()
     exited_at = models.DateTimeField(null=True, blank=True, help_text="Empty while the record is a member.")
@@ -122,8 +135,16 @@ class SegmentMembership(models.Model):
         indexes = [
             models.Index(fields=["segment", "entered_at"], name="membership_segment_entry_idx"),
             models.Index(fields=["segment", "exited_at"], name="membership_segment_exit_idx"),
-            models.Index(fields=["account", "entered_at"], name="membership_account_entry_idx"),
-            models.Index(fields=["contact", "entered_at"], name="membership_contact_entry_idx"),
+            models.Index(
+                fields=["account", "entered_at"],
+                name="membership_account_entry_idx",
+                condition=Q(account__isnull=False),
+            ),
+            models.Index(
+                fields=["contact", "entered_at"],
+                name="membership_contact_entry_idx",
+                condition=Q(contact__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
