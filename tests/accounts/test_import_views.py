@@ -210,7 +210,9 @@ def test_synonym_list_filters(client, revops):
 
 
 @pytest.mark.celery_worker
-@pytest.mark.django_db(transaction=True)
+# The worker is another process, so the data must be committed; serialized_rollback restores the
+# groups and synonyms that migrations create once the test has flushed the tables.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_upload_through_real_worker(client, django_user_model):
     user = user_with_role(django_user_model, "worker-revops", "RevOps")
     client.force_login(user)
