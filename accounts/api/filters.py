@@ -7,6 +7,7 @@ from rest_framework.exceptions import ValidationError
 
 from accounts.models import (
     Account,
+    ArrSnapshot,
     Contact,
     EngagementEvent,
     EventType,
@@ -111,6 +112,15 @@ class EngagementEventFilter(AccountChildFilter):
     class Meta:
         model = EngagementEvent
         fields = []
+
+
+class ArrSnapshotFilter(AccountChildFilter):
+    month_since = django_filters.DateFilter(field_name="month", lookup_expr="gte", help_text="First month, as YYYY-MM-01.")
+    month_until = django_filters.DateFilter(field_name="month", lookup_expr="lte", help_text="Last month, as YYYY-MM-01.")
+
+    class Meta:
+        model = ArrSnapshot
+        fields = ["currency"]
 
 
 class IntentSignalFilter(AccountChildFilter):

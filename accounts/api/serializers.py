@@ -10,7 +10,16 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from rest_framework import serializers
 
 from accounts.domains import normalize_domain
-from accounts.models import Account, Contact, EngagementEvent, IntentSignal, LifecycleStage, Motion, Opportunity
+from accounts.models import (
+    Account,
+    ArrSnapshot,
+    Contact,
+    EngagementEvent,
+    IntentSignal,
+    LifecycleStage,
+    Motion,
+    Opportunity,
+)
 
 COUNTRY_CODE = RegexValidator(r"^[A-Z]{2}$", "Country must be an ISO 3166-1 alpha-2 code such as US or DE.")
 CURRENCY_CODE = RegexValidator(r"^[A-Z]{3}$", "Currency must be an ISO 4217 code such as USD or EUR.")
@@ -268,6 +277,26 @@ class EngagementEventSerializer(AccountChildSerializer):
             "created_at",
             "updated_at",
         ]
+
+
+class ArrSnapshotSerializer(AccountChildSerializer):
+    class Meta:
+        model = ArrSnapshot
+        fields = [
+            "id",
+            "external_id",
+            "source",
+            "account",
+            "account_external_id",
+            "month",
+            "arr",
+            "currency",
+            "created_at",
+            "updated_at",
+        ]
+
+    def validate_month(self, month):
+        return month.replace(day=1)
 
 
 class IntentSignalSerializer(AccountChildSerializer):

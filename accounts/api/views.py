@@ -9,7 +9,16 @@ from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
-from accounts.models import DEFAULT_SOURCE, Account, Contact, EngagementEvent, ImportKind, IntentSignal, Opportunity
+from accounts.models import (
+    DEFAULT_SOURCE,
+    Account,
+    ArrSnapshot,
+    Contact,
+    EngagementEvent,
+    ImportKind,
+    IntentSignal,
+    Opportunity,
+)
 
 from . import bulk, filters, serializers
 from .signals import records_written
@@ -188,6 +197,17 @@ class EngagementEventViewSet(AccountChildViewSet):
     serializer_class = serializers.EngagementEventSerializer
     filterset_class = filters.EngagementEventFilter
     ordering_fields = ["id", "updated_at", "occurred_at"]
+
+
+class ArrSnapshotViewSet(AccountChildViewSet):
+    """ARR by account and month; bulk upsert matches by external id, else by account and month."""
+
+    import_kind = ImportKind.ARR
+    record_name = "ARR snapshot"
+    model = ArrSnapshot
+    serializer_class = serializers.ArrSnapshotSerializer
+    filterset_class = filters.ArrSnapshotFilter
+    ordering_fields = ["id", "updated_at", "month", "arr"]
 
 
 class IntentSignalViewSet(AccountChildViewSet):

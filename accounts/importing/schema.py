@@ -173,12 +173,21 @@ INTENT_TARGETS = (
            ACCOUNT_REFERENCE[1].headers + ("domain", "website", "company_website_url"), options={"domain": True}),
 )
 
+ARR_TARGETS = (
+    Target("external_id", Parse.EXTERNAL_ID, EXTERNAL_ID_HEADERS + ("arr_id", "snapshot_id"), max_length=255),
+    Target("month", Parse.DATE, ("month", "arr_month", "period", "snapshot_month", "as_of", "date")),
+    Target("arr", Parse.MONEY, ("arr", "annual_recurring_revenue", "arr_amount", "recurring_revenue")),
+    Target("currency", Parse.CURRENCY, ("currency", "currency_code", "currencyisocode")),
+    *ACCOUNT_REFERENCE,
+)
+
 TARGETS = {
     ImportKind.ACCOUNTS: {target.name: target for target in ACCOUNT_TARGETS},
     ImportKind.CONTACTS: {target.name: target for target in CONTACT_TARGETS},
     ImportKind.OPPORTUNITIES: {target.name: target for target in OPPORTUNITY_TARGETS},
     ImportKind.EVENTS: {target.name: target for target in EVENT_TARGETS},
     ImportKind.INTENT: {target.name: target for target in INTENT_TARGETS},
+    ImportKind.ARR: {target.name: target for target in ARR_TARGETS},
 }
 
 # Kinds whose model has an extra JSON field, so unknown columns can be kept.

@@ -19,6 +19,7 @@ Rows whose values equal the stored ones are reported unchanged.
 
 import logging
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 import pandas as pd
@@ -28,6 +29,7 @@ from django.utils import timezone
 from accounts.models import (
     DEFAULT_SOURCE,
     Account,
+    ArrSnapshot,
     Contact,
     EngagementEvent,
     ImportKind,
@@ -67,6 +69,8 @@ class EntityConfig:
     contact_reference: bool = False
     owner: bool = False
     insert_defaults: dict = field(default_factory=dict)
+    month_fields: tuple = ()
+    """Date fields stored as the first day of their month; any day of the month is accepted."""
 
 
 ENTITIES = {
@@ -97,6 +101,11 @@ ENTITIES = {
         ImportKind.INTENT, IntentSignal, ("topic", "score", "provider", "observed_at"),
         required=("account", "topic", "score", "observed_at"), fallback="natural",
         natural_key=("account", "topic", "provider", "observed_at"), account_reference=True,
+    ),
+    ImportKind.ARR: EntityConfig(
+        ImportKind.ARR, ArrSnapshot, ("month", "arr", "currency"),
+        required=("account", "month", "arr"), fallback="natural", natural_key=("account", "month"),
+        account_reference=True, month_fields=("month",),
     ),
 }
 
@@ -264,6 +273,9 @@ def _validate(config, state):
     if "name" in frame.columns and config.kind == ImportKind.ACCOUNTS:
         blank = frame["name"].map(lambda value: isinstance(value, str) and not value.strip())
         state.reject_where(blank.astype(bool), "name", "The account name is blank; every account needs a name.")
+    for name in config.month_fields:
+        if name in frame.columns:
+            frame[name] = frame[name].map(lambda day: day.replace(day=1) if isinstance(day, date) else day)
     if {"created_date", "closed_date"} <= set(frame.columns):
         both = frame["created_date"].notna() & frame["closed_date"].notna()
         early = pd.Series(False, index=frame.index)
@@ -628,9 +640,11 @@ def _reject_natural_duplicates(config, state):
     texts = candidates[columns].astype(object).map(lambda value: "" if value is None or value != value else str(value))
     key = texts.agg("|".join, axis=1).str.lower()
     first_line = candidates.groupby(key)["line"].transform("min")
+    # The fields named in the message: those after account and contact, or after account alone for ARR.
+    named = config.natural_key[2:] or config.natural_key[1:]
     for index in candidates[candidates["line"] != first_line].index:
-        state.reject(index, config.natural_key[2],
-                     f"Line {first_line[index]} has the same account, {' and '.join(config.natural_key[2:])}; "
+        state.reject(index, named[0],
+                     f"Line {first_line[index]} has the same account, {' and '.join(named)}; "
                      f"lines {first_line[index]} and {frame.at[index, 'line']} are duplicates. Remove one, "
                      "or give each an external id.")
 

@@ -9,16 +9,19 @@ ARR for that account.
 from django.db import models
 from django.db.models import Q
 
-from .records import DEFAULT_SOURCE, MONEY, currency_check
+from .records import DEFAULT_SOURCE, MONEY, currency_check, external_id_unique
 
 
 class ArrSnapshot(models.Model):
-    """The ARR of one account at the end of one month; upserted by (account, month)."""
+    """The ARR of one account at the end of one month; upserted by external id, else by (account, month)."""
 
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="arr_snapshots")
     month = models.DateField(help_text="The first day of the month the ARR belongs to.")
     arr = models.DecimalField(**MONEY, help_text="Annual recurring revenue at the end of the month.")
     currency = models.CharField(max_length=3, default="USD", help_text="ISO 4217 code of arr.")
+    external_id = models.CharField(
+        max_length=255, null=True, blank=True, help_text="The id in the system the figure came from, when it has one."
+    )
     source = models.CharField(
         max_length=64, default=DEFAULT_SOURCE, help_text="The system the figure came from, such as crm or billing."
     )
@@ -30,6 +33,7 @@ class ArrSnapshot(models.Model):
         verbose_name = "ARR snapshot"
         indexes = [models.Index(fields=["month", "account"], name="arr_month_account_idx")]
         constraints = [
+            external_id_unique("arrsnapshot"),
             models.UniqueConstraint(
                 fields=["account", "month"],
                 name="arr_snapshot_account_month_unique",

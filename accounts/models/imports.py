@@ -15,6 +15,7 @@ class ImportKind(models.TextChoices):
     OPPORTUNITIES = "opportunities", "Opportunities"
     EVENTS = "events", "Engagement events"
     INTENT = "intent", "Intent signals"
+    ARR = "arr", "ARR by month"
 
 
 class ImportStatus(models.TextChoices):
