@@ -39,7 +39,6 @@ CONTACTS_PER_ACCOUNT_WEIGHTS = np.array([0.40, 0.30, 0.17, 0.09, 0.04])
 # one time in seven, an expansion one time in three and a renewal three
 # times in four. A higher fit wins more often.
 FIT_CENTRE = 0.75
-SECONDS_PER_DAY = 86_400
 NAME_SPACE = len(vocab.NAME_FIRST_PARTS) * len(vocab.NAME_SECOND_PARTS) * vocab.NAME_WORDS_PER_INDUSTRY
 
 
@@ -133,6 +132,10 @@ class GenerationPlan:
     as_of: date
     # The start of the as-of date in the configured time zone, in UTC.
     reference_time: np.datetime64
+    # The start of the day WINDOW_DAYS before the as-of date, likewise. Events
+    # and intent signals fall from here up to the reference time; the span
+    # differs from WINDOW_DAYS x 24 hours when daylight saving time changes.
+    window_start: np.datetime64
     events_per_account: float
     opportunities_per_account: float
     intent_per_account: float
@@ -555,9 +558,10 @@ def _customers(rng, accounts, opportunities, latent, count):
 
 
 def _event_times(plan, rng, surging):
-    """Return instants in the WINDOW_DAYS days before the reference time, recent ones likelier for surging accounts."""
+    """Return instants from the window start up to the reference time, recent ones likelier for surging accounts."""
     exponent = np.where(surging, 2.0, 1.0)
-    age_seconds = np.floor(WINDOW_DAYS * SECONDS_PER_DAY * rng.random(surging.size) ** exponent).astype(np.int64) + 1
+    window_seconds = int((plan.reference_time - plan.window_start) // np.timedelta64(1, "s"))
+    age_seconds = np.floor(window_seconds * rng.random(surging.size) ** exponent).astype(np.int64) + 1
     return plan.reference_time - age_seconds.astype("timedelta64[s]")
 
 

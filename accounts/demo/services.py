@@ -6,7 +6,7 @@ import sys
 import time
 import zoneinfo
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 
 import numpy as np
@@ -20,7 +20,16 @@ from tqdm import tqdm
 from ..models import Account, Contact, EngagementEvent, IntentSignal, Opportunity
 from ..roles import ROLE_GROUPS
 from . import vocabulary as vocab
-from .frames import BLOCK_SIZE, REGIONS, BlockIds, GenerationPlan, Rep, block_build, name_order_for
+from .frames import (
+    BLOCK_SIZE,
+    REGIONS,
+    WINDOW_DAYS,
+    BlockIds,
+    GenerationPlan,
+    Rep,
+    block_build,
+    name_order_for,
+)
 from .loading import PostgresWriter, SqliteWriter, frame_complete
 
 logger = logging.getLogger(__name__)
@@ -81,9 +90,9 @@ def _validate(*, accounts, seed, events_per_account, opportunities_per_account, 
         raise DemoDataError(f"on_existing must be one of {', '.join(ON_EXISTING_CHOICES)}; got {on_existing!r}.")
 
 
-def _reference_time(as_of):
-    """Return the start of the as-of date in the configured time zone, as a UTC datetime64."""
-    start = datetime.combine(as_of, clock_time.min, tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE))
+def _start_of_day(day):
+    """Return the start of the day in the configured time zone, as a UTC datetime64."""
+    start = datetime.combine(day, clock_time.min, tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE))
     return np.datetime64(start.astimezone(UTC).replace(tzinfo=None), "s")
 
 
@@ -217,7 +226,8 @@ def demo_data_generate(
         plan = GenerationPlan(
             seed=seed,
             as_of=as_of,
-            reference_time=_reference_time(as_of),
+            reference_time=_start_of_day(as_of),
+            window_start=_start_of_day(as_of - timedelta(days=WINDOW_DAYS)),
             events_per_account=float(events_per_account),
             opportunities_per_account=float(opportunities_per_account),
             intent_per_account=float(intent_per_account),

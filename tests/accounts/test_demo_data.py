@@ -10,11 +10,13 @@ import json
 import os
 import subprocess
 import sys
+import zoneinfo
 from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.core.management.color import no_style
@@ -50,8 +52,6 @@ from accounts.models import (
 from tests.conftest import REPO_ROOT
 
 AS_OF = datetime.date(2025, 6, 30)
-# Midnight UTC starts the as-of date, because the test settings use UTC.
-REFERENCE = datetime.datetime(2025, 6, 30, tzinfo=datetime.UTC)
 MODELS = [Account, Contact, Opportunity, EngagementEvent, IntentSignal]
 
 
@@ -64,6 +64,7 @@ def frames():
         seed=11,
         as_of=AS_OF,
         reference_time=np.datetime64("2025-06-30T00:00:00", "s"),
+        window_start=np.datetime64("2025-01-01T00:00:00", "s"),
         events_per_account=10.0,
         opportunities_per_account=0.5,
         intent_per_account=2.0,
@@ -263,6 +264,11 @@ def test_high_fit_accounts_engage_more(frames):
 # The command and the database, on SQLite and PostgreSQL.
 
 
+def start_of_day(day):
+    """Return midnight at the start of the day in the configured time zone, where generated events end."""
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE))
+
+
 def generate(*arguments):
     call_command(
         "generate_demo_data", "--accounts", "300", "--as-of", AS_OF.isoformat(), *arguments, verbosity=0
@@ -323,12 +329,27 @@ def test_rows_valid_in_database():
         for record in model.objects.order_by("id")[:40]:
             record.full_clean()
     window = EngagementEvent.objects.aggregate(first=Min("occurred_at"), last=Max("occurred_at"))
-    assert window["first"] >= REFERENCE - datetime.timedelta(days=180)
-    assert window["last"] < REFERENCE
+    reference = start_of_day(AS_OF)
+    assert window["first"] >= reference - datetime.timedelta(days=180)
+    assert window["last"] < reference
     assert not Opportunity.objects.filter(closed_date__lt=F("created_date")).exists()
     assert Account.objects.filter(arr__gt=Decimal("0")).exists()
     account = Account.objects.exclude(technologies=[]).order_by("id").first()
     assert all(isinstance(name, str) for name in account.technologies)
+
+
+@pytest.mark.django_db
+def test_window_counts_local_calendar_days(settings):
+    # New York changes to daylight saving time inside the window, so 180 days
+    # of 24 hours would reach back into the evening of the 181st day.
+    settings.TIME_ZONE = "America/New_York"
+    demo_data_generate(accounts=200, seed=4, as_of=AS_OF, events_per_account=50, intent_per_account=10)
+    window_start = start_of_day(AS_OF - datetime.timedelta(days=180))
+    for model, field in ((EngagementEvent, "occurred_at"), (IntentSignal, "observed_at")):
+        bounds = model.objects.aggregate(first=Min(field), last=Max(field))
+        assert bounds["first"] >= window_start, model.__name__
+        assert bounds["first"] < window_start + datetime.timedelta(days=3), model.__name__
+        assert bounds["last"] < start_of_day(AS_OF), model.__name__
 
 
 @pytest.mark.django_db
@@ -419,7 +440,7 @@ def test_unwritten_table_keeps_its_sequence():
     call_command(
         "generate_demo_data", "--accounts", "5", "--seed", "3", "--append", "--events-per-account", "0", verbosity=0
     )
-    event = EngagementEvent.objects.create(account=Account.objects.first(), type="call", occurred_at=REFERENCE)
+    event = EngagementEvent.objects.create(account=Account.objects.first(), type="call", occurred_at=start_of_day(AS_OF))
     assert event.pk > last_event_id
 
 
@@ -509,7 +530,7 @@ def test_service_rejects_unknown_on_existing():
 @pytest.mark.django_db
 def test_as_of_defaults_to_today():
     demo_data_generate(accounts=20, seed=1)
-    today_start = datetime.datetime.combine(timezone.localdate(), datetime.time.min, tzinfo=datetime.UTC)
+    today_start = start_of_day(timezone.localdate())
     latest = EngagementEvent.objects.aggregate(last=Max("occurred_at"))["last"]
     assert today_start - datetime.timedelta(days=180) <= latest < today_start
 
