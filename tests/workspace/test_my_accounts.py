@@ -131,3 +131,12 @@ def test_export_rejects_invalid_filters(client, rep, book):
     response = client.get(reverse("workspace:my_accounts_export"), {"in_market": "maybe"})
     assert response.status_code == 400
     assert "in_market" in response.content.decode()
+
+
+def test_text_search_defers_the_count(client, rep, book):
+    client.force_login(rep)
+    response = client.get(URL, {"q": "o"})
+    assert response.context["page"].total is None
+    assert "count_only=1" in response.content.decode()
+    count = client.get(URL, {"q": "o", "count_only": "1"}, headers={"HX-Request": "true"})
+    assert "<strong>5</strong> accounts matching" in count.content.decode()

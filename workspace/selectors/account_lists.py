@@ -10,6 +10,7 @@ from datetime import datetime
 
 from django.db.models import Exists, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from accounts.models import Account
 from segmentation.models import Segment, SegmentMembership, SegmentStatus
@@ -60,7 +61,8 @@ class AccountFilters:
 @dataclass
 class AccountPage:
     rows: list
-    total: int
+    # None when the count was left for a separate request.
+    total: int | None
     total_is_capped: bool
     next_cursor: str | None
     segments_by_account: dict = field(default_factory=dict)
@@ -138,7 +140,7 @@ def count_capped(queryset, limit=COUNT_LIMIT):
 
 
 def current_segments_by_account(account_ids):
-    """Return {account id: [(segment id, segment name, entered_at), ...]} for active account segments."""
+    """Return {account id: [(segment id, segment name, join date as YYYY-MM-DD), ...]} for active account segments."""
     memberships = (
         SegmentMembership.objects.filter(
             account_id__in=account_ids,
@@ -150,17 +152,34 @@ def current_segments_by_account(account_ids):
     )
     segments = {}
     for account_id, segment_id, name, entered_at in memberships:
-        segments.setdefault(account_id, []).append((segment_id, name, entered_at))
+        # The join date as text: formatting hundreds of datetimes in the template costs more than the query.
+        joined = timezone.localdate(entered_at).isoformat()
+        segments.setdefault(account_id, []).append((segment_id, name, joined))
     return segments
 
 
-def account_page(filters: AccountFilters, *, cursor=None, page_size=PAGE_SIZE):
+def count_is_costly(filters: AccountFilters):
+    """Return True when counting the matches may read every candidate row, as a text search or a rule does.
+
+    The page of rows stops at the first matches in index order, but a
+    count has to read on, so the list asks for such counts separately.
+    """
+    return bool(filters.text) or filters.rule is not None
+
+
+def account_count(filters: AccountFilters):
+    """Return (count, capped) for the filtered list."""
+    return count_capped(account_list_queryset(filters))
+
+
+def account_page(filters: AccountFilters, *, cursor=None, page_size=PAGE_SIZE, with_count=True):
     """Return one page of the account list with the segments of its accounts.
 
-    Raises ValueError for a malformed cursor.
+    With with_count False the page's total is None. Raises ValueError for a
+    malformed cursor.
     """
     queryset = account_list_queryset(filters)
-    total, capped = count_capped(queryset)
+    total, capped = count_capped(queryset) if with_count else (None, False)
     page_queryset = after_cursor(queryset, cursor) if cursor else queryset
     rows = list(page_queryset.values(*LIST_COLUMNS, "tier_rank", "score_rank")[: page_size + 1])
     next_cursor = encode_cursor(rows[page_size - 1]) if len(rows) > page_size else None

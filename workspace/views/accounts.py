@@ -28,7 +28,7 @@ from ..selectors.account_detail import (
     tier_explanation,
     tier_overrides,
 )
-from ..selectors.account_lists import account_list_rows, account_page, filter_choices
+from ..selectors.account_lists import account_count, account_list_rows, account_page, count_is_costly, filter_choices
 from ..services import account_sales_input_update
 
 FILTER_CHOICES_CACHE_SECONDS = 300
@@ -75,8 +75,13 @@ def my_accounts(request):
         return render(request, "workspace/my_accounts.html", {"form": form, "page": None}, status=400)
     filters = form.to_filters() if form.is_bound else AccountFilterForm.default_filters(request.user)
 
+    if request.GET.get("count_only"):
+        total, capped = account_count(filters)
+        return render(request, "workspace/_account_count.html", {"total": total, "capped": capped, "filters": filters})
     try:
-        page = account_page(filters, cursor=request.GET.get("after") or None)
+        page = account_page(
+            filters, cursor=request.GET.get("after") or None, with_count=not count_is_costly(filters)
+        )
     except ValueError as error:
         return HttpResponseBadRequest(str(error))
 

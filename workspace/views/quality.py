@@ -10,7 +10,7 @@ from segmentation.rules import RuleValidationError, validate_rule
 from segmentation.rules.registry import get_field
 
 from ..permissions import revops_required
-from ..selectors.account_lists import AccountFilters, account_page
+from ..selectors.account_lists import AccountFilters, account_count, account_page, count_is_costly
 from ..selectors.quality import (
     STALE_DAYS,
     fill_rates,
@@ -88,7 +88,10 @@ def drilldown(request):
 def data_quality_accounts(request):
     try:
         title, filters = drilldown(request)
-        page = account_page(filters, cursor=request.GET.get("after") or None)
+        if request.GET.get("count_only"):
+            total, capped = account_count(filters)
+            return render(request, "workspace/_account_count.html", {"total": total, "capped": capped, "filters": filters})
+        page = account_page(filters, cursor=request.GET.get("after") or None, with_count=not count_is_costly(filters))
     except ValueError as error:
         return render(request, "400.html", {"reason": str(error)}, status=400)
 
