@@ -145,7 +145,7 @@ def _highest_id_used(model):
 
 
 def _next_ids():
-    """Return the first id of each table: above every id used before, so a deleted row's id is not reused."""
+    """Return the first id of each table, above every id used before so that no deleted row's id is reused."""
 
     def next_id(model):
         return _highest_id_used(model) + 1
