@@ -1,4 +1,4 @@
-"""Records API: accounts, contacts, opportunities, engagement events and intent signals."""
+"""Records API: accounts, contacts, opportunities, engagement events, intent signals and ARR snapshots."""
 
 from django.db import IntegrityError, transaction
 from django.db.models import F

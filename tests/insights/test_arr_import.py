@@ -42,7 +42,7 @@ def import_arr(tmp_path, text):
     return json.loads(output.getvalue()), report.read_text(encoding="utf-8")
 
 
-def test_csv_import_stores_month_start_and_rejects_bad_rows(tmp_path, customers):
+def test_csv_import_normalizes_and_rejects(tmp_path, customers):
     summary, report = import_arr(tmp_path, ARR_FILE)
 
     assert summary["created"] == 3
