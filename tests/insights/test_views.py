@@ -300,3 +300,11 @@ def test_cache_warm_task_fills_default_views(small_world, monkeypatch):
     for name in ("segment", "tier"):
         cached = kpi_table_cached(grouping=grouping_for(name), period=month_period(today.year, today.month), basis="current")
         assert cached.grouping == name
+
+
+def test_navigation_links_insights_for_viewers_only(client, leader_user, sales_user):
+    client.force_login(leader_user)
+    assert 'href="/insights/"' in client.get(reverse("insights:dashboard")).content.decode()
+
+    client.force_login(sales_user)
+    assert 'href="/insights/"' not in client.get(reverse("home")).content.decode()
