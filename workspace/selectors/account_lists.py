@@ -19,6 +19,9 @@ from segmentation.rules import compile_rule
 PAGE_SIZE = 50
 # Beyond this many matches the list says "10,000+" instead of counting every row.
 COUNT_LIMIT = 10_000
+# A text search or rule filter is counted only this far, because each
+# counted match may cost a scan of many rows that do not match.
+SEARCH_COUNT_LIMIT = 1_000
 NO_TIER_RANK = 4
 NO_SCORE_RANK = -1
 NOT_ICP = "none"
@@ -168,8 +171,9 @@ def count_is_costly(filters: AccountFilters):
 
 
 def account_count(filters: AccountFilters):
-    """Return (count, capped) for the filtered list."""
-    return count_capped(account_list_queryset(filters))
+    """Return (count, capped) for the filtered list; a costly filter is counted only up to SEARCH_COUNT_LIMIT."""
+    limit = SEARCH_COUNT_LIMIT if count_is_costly(filters) else COUNT_LIMIT
+    return count_capped(account_list_queryset(filters), limit=limit)
 
 
 def account_page(filters: AccountFilters, *, cursor=None, page_size=PAGE_SIZE, with_count=True):
