@@ -17,7 +17,7 @@ from segmentation.models import Segment, SegmentMembership, SegmentStatus
 from segmentation.rules import compile_rule
 
 PAGE_SIZE = 50
-# Beyond this many matches the list says "10,000+" instead of counting every row.
+# Beyond this many matches the list shows "10,000+" instead of counting every row.
 COUNT_LIMIT = 10_000
 # A text search or rule filter is counted only this far, because each
 # counted match may cost a scan of many rows that do not match.
@@ -165,7 +165,7 @@ def count_is_costly(filters: AccountFilters):
     """Return True when counting the matches may read every candidate row, as a text search or a rule does.
 
     The page of rows stops at the first matches in index order, but a
-    count has to read on, so the list asks for such counts separately.
+    count has to read on, so the list requests such counts separately.
     """
     return bool(filters.text) or filters.rule is not None
 
