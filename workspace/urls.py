@@ -1,10 +1,11 @@
 from django.urls import path
 
-from .views import accounts, quality
+from .views import accounts, home, quality
 
 app_name = "workspace"
 
 urlpatterns = [
+    path("home/recent-entries/", home.home_recent_entries, name="home_recent_entries"),
     path("accounts/", accounts.my_accounts, name="my_accounts"),
     path("accounts/export.csv", accounts.my_accounts_export, name="my_accounts_export"),
     path("accounts/<int:pk>/", accounts.account_detail, name="account"),

@@ -22,8 +22,11 @@ def test_rep_home_lists_accounts_to_work_first(client, rep, book):
     html = response.content.decode()
     assert response.status_code == 200
     assert [row["name"] for row in response.context["rep"]["work_first"]] == ["Acme"]
-    assert "Acme</a> joined Software in market" in html
+    assert reverse("workspace:home_recent_entries") in html
     assert "Data quality" not in html
+    entries = client.get(reverse("workspace:home_recent_entries"), headers={"HX-Request": "true"})
+    assert "Acme</a> joined Software in market" in entries.content.decode()
+    assert "Globex" not in entries.content.decode()
 
 
 def test_revops_home_has_overview_and_revops_navigation(client, revops, book):

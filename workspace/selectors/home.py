@@ -16,7 +16,7 @@ RECENT_DAYS = 7
 
 
 def rep_summary(user, *, now):
-    """Return the rep's accounts by tier, the ones to work first, and this week's segment entries."""
+    """Return the rep's accounts by tier and the ones to work first."""
     owned = Account.objects.filter(owner=user).order_by()
     tiers = dict(owned.values_list("icp_tier").annotate(n=Count("id")))
     work_first = list(
@@ -24,22 +24,28 @@ def rep_summary(user, *, now):
             "id", "name", "icp_tier", "icp_score", "lifecycle_stage", "last_activity_at"
         )[:TOP_ACCOUNTS]
     )
+    return {
+        "owned_total": sum(tiers.values()),
+        "tiers": [(tier, tiers.get(tier, 0)) for tier in (1, 2, 3)],
+        "not_icp": tiers.get(None, 0),
+        "work_first": work_first,
+    }
+
+
+def recent_segment_entries(user, *, now):
+    """Return the latest segment entries of the user's accounts within RECENT_DAYS, newest first.
+
+    After a large recompute most memberships are recent, so this read can
+    take seconds; the home page loads it after the rest of the page.
+    """
     since = now - timedelta(days=RECENT_DAYS)
-    entries = list(
+    return list(
         SegmentMembership.objects.filter(
             account__owner=user, entered_at__gte=since, segment__status=SegmentStatus.ACTIVE
         )
         .select_related("segment", "account")
         .order_by("-entered_at", "-id")[:TOP_ACCOUNTS]
     )
-    return {
-        "owned_total": sum(tiers.values()),
-        "tiers": [(tier, tiers.get(tier, 0)) for tier in (1, 2, 3)],
-        "not_icp": tiers.get(None, 0),
-        "work_first": work_first,
-        "recent_entries": entries,
-        "recent_days": RECENT_DAYS,
-    }
 
 
 def segment_summary():

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 from accounts.selectors import account_overview
 
 from ..permissions import user_roles
-from ..selectors.home import rep_summary, segment_summary
+from ..selectors.home import RECENT_DAYS, recent_segment_entries, rep_summary, segment_summary
 
 
 @require_GET
@@ -22,3 +22,11 @@ def home(request):
         "overview": account_overview() if "revops" in roles or not request.user.owned_accounts.exists() else None,
     }
     return render(request, "workspace/home.html", context)
+
+
+@require_GET
+@login_required
+def home_recent_entries(request):
+    """Render the home page's list of segment entries, which the page loads after itself."""
+    entries = recent_segment_entries(request.user, now=timezone.now())
+    return render(request, "workspace/_recent_entries.html", {"entries": entries, "recent_days": RECENT_DAYS})
