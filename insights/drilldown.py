@@ -1,5 +1,6 @@
 """The accounts behind a figure: every number on the dashboard links to this list."""
 
+import re
 from dataclasses import dataclass
 
 from django.db.models.expressions import RawSQL
@@ -107,7 +108,7 @@ def kpi_drilldown(*, grouping_name, group_key, kpi_key, period, basis, segment_i
     if kpi is None:
         raise GroupingError(f"Unknown KPI {kpi_key!r}: use one of {', '.join(KPI_BY_KEY)}.")
     grouping = grouping_for(grouping_name, segment_ids=segment_ids)
-    if group_key not in (TOTAL, UNASSIGNED) and not str(group_key).lstrip("-").isdigit():
+    if group_key not in (TOTAL, UNASSIGNED) and not re.fullmatch(r"\d{1,18}", str(group_key)):
         raise GroupingError(f"Unknown group {group_key!r}: use a group id, unassigned or total.")
     sql, params = _kind_sql(kpi.drilldown, grouping, group_key, basis, period)
     accounts = Account.objects.filter(id__in=RawSQL(sql, params)).order_by("name", "id")

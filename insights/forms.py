@@ -27,7 +27,7 @@ class KpiFilterForm(forms.Form):
     grouping = forms.ChoiceField(choices=Grouping.choices, required=False, initial=Grouping.SEGMENT)
     period = PeriodField()
     basis = forms.ChoiceField(choices=BASIS_CHOICES, required=False, initial=BASIS_CURRENT)
-    segments = forms.TypedMultipleChoiceField(
+    segments = forms.TypedMultipleChoiceField(  # ids are checked against the choices, so no id overflows
         coerce=int, required=False, help_text="Segments to show; empty for every active account segment."
     )
     chart = forms.ChoiceField(
@@ -59,7 +59,9 @@ class BacktestForm(forms.Form):
                  ("draft", "Another ICP model")],
         required=False,
     )
-    model = forms.IntegerField(required=False, min_value=1, help_text="The ICP model to score when basis is draft.")
+    model = forms.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, help_text="The ICP model to score when basis is draft."
+    )
 
     def clean(self):
         data = super().clean()

@@ -9,6 +9,8 @@ from django.utils import timezone
 
 PERIOD_FORMATS = "YYYY, YYYY-Qn, YYYY-MM, YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD"
 MAX_PERIOD_DAYS = 366 * 10
+# Years a period may fall in; the bounds keep the month before and the day after inside Python's dates.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 
 class PeriodError(ValueError):
@@ -98,11 +100,14 @@ def parse_period(value, *, today=None):
         today = today or local_today()
         return month_period(today.year, today.month)
     try:
-        return _parse_period_text(text)
+        period = _parse_period_text(text)
     except ValueError as error:
         if isinstance(error, PeriodError):
             raise
         raise PeriodError(f"Invalid period {value!r}: {error}. Use {PERIOD_FORMATS}.") from error
+    if period.start.year < FIRST_YEAR or period.end.year > LAST_YEAR:
+        raise PeriodError(f"Invalid period {value!r}: use years from {FIRST_YEAR} to {LAST_YEAR}.")
+    return period
 
 
 def _parse_period_text(text):

@@ -4,6 +4,7 @@ Every page takes ?format=csv and then returns its table as CSV instead.
 """
 
 import csv
+import re
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -147,13 +148,14 @@ def dashboard(request):
 # The accounts behind a figure
 
 
-def _segment_ids(text):
+def segment_ids(text):
+    """Parse comma-separated segment ids; an id longer than 18 digits cannot exist in the database."""
     if not text:
         return []
-    try:
-        return [int(part) for part in text.split(",") if part.strip()]
-    except ValueError as error:
-        raise GroupingError(f"Invalid segments {text!r}: use segment ids separated by commas.") from error
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    if not all(re.fullmatch(r"\d{1,18}", part) for part in parts):
+        raise GroupingError(f"Invalid segments {text!r}: use segment ids separated by commas.")
+    return [int(part) for part in parts]
 
 
 @require_GET
@@ -176,7 +178,7 @@ def accounts(request):
                 kpi_key=request.GET.get("kpi", "accounts"),
                 period=data["period"],
                 basis=data["basis"],
-                segment_ids=_segment_ids(request.GET.get("segments")),
+                segment_ids=segment_ids(request.GET.get("segments")),
             )
     except (GroupingError, ValueError) as error:
         return render(request, "insights/accounts.html", {"error": str(error)}, status=400)
@@ -283,7 +285,7 @@ def chosen_segments(request):
     raw = [part for value in request.GET.getlist("segments") for part in value.split(",") if part.strip()]
     if not raw:
         return active_segments()
-    ids = _segment_ids(",".join(raw))
+    ids = segment_ids(",".join(raw))
     return list(Segment.objects.filter(pk__in=ids, object_type="accounts").order_by("name", "id"))
 
 

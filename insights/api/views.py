@@ -25,7 +25,7 @@ from ..overlap import overlap_matrix
 from ..propensity import NotEnoughDeals, propensity_fit
 from ..selectors import kpi_table_cached, kpi_trend
 from ..verdicts import DUPLICATE_JACCARD, SIGNIFICANCE, active_segments, segment_verdicts
-from ..views import drilldown_url
+from ..views import drilldown_url, segment_choices, segment_ids
 from . import serializers
 
 PERMISSION_MESSAGE = "Only RevOps and leaders can read insights: ask RevOps for the Leadership role or use an API token."
@@ -68,9 +68,7 @@ class InsightsApi(APIView):
         return form.cleaned_data
 
 
-def _segment_choices(request):
-    raw = request.query_params.get("segments", "")
-    return [(part, part) for part in raw.split(",") if part.strip().isdigit()]
+
 
 
 class KpiTableApi(InsightsApi):
@@ -80,7 +78,7 @@ class KpiTableApi(InsightsApi):
         summary="KPIs by segment, tier or play for a period, with each KPI's definition",
     )
     def get(self, request):
-        data = self.bound_form(KpiFilterForm, segment_choices=_segment_choices(request))
+        data = self.bound_form(KpiFilterForm, segment_choices=segment_choices())
         try:
             grouping = grouping_for(data["grouping"], segment_ids=data["segments"])
         except GroupingError as error:
@@ -136,9 +134,10 @@ class KpiAccountsApi(ListAPIView):
         if not form.is_valid():
             raise ValidationError({field: [str(error) for error in errors] for field, errors in form.errors.items()})
         data = form.cleaned_data
-        raw_segments = self.request.query_params.get("segments", "")
-        if raw_segments and not all(part.strip().isdigit() for part in raw_segments.split(",")):
-            raise ValidationError({"segments": [f"Invalid segments {raw_segments!r}: use ids separated by commas."]})
+        try:
+            chosen = segment_ids(self.request.query_params.get("segments", ""))
+        except GroupingError as error:
+            raise ValidationError({"segments": [str(error)]}) from error
         try:
             drilldown = kpi_drilldown(
                 grouping_name=data["grouping"],
@@ -146,7 +145,7 @@ class KpiAccountsApi(ListAPIView):
                 kpi_key=self.request.query_params.get("kpi", "accounts"),
                 period=data["period"],
                 basis=data["basis"],
-                segment_ids=[int(part) for part in raw_segments.split(",") if part.strip()],
+                segment_ids=chosen,
             )
         except GroupingError as error:
             raise ValidationError({"kpi": [str(error)]}) from error

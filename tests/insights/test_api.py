@@ -134,3 +134,19 @@ def test_backtest_propensity_needs_enough_deals(read_api, world):
     response = read_api.get("/api/v1/insights/backtest/", {"period": "2024-03", "propensity": "true"})
     body = assert_error(response, 400, "invalid")
     assert "needs at least 20 won and 20 lost deals" in body["fields"]["propensity"][0]
+
+
+@pytest.mark.parametrize(
+    "endpoint, query, field",
+    [
+        ("kpis", {"period": "9999-Q4"}, "period"),
+        ("kpis", {"period": "0001-01"}, "period"),
+        ("kpis", {"segments": "99999999999999999999"}, "segments"),
+        ("accounts", {"group": "99999999999999999999"}, "kpi"),
+        ("accounts", {"segments": "99999999999999999999"}, "segments"),
+        ("backtest", {"basis": "draft", "model": 2**64}, "model"),
+    ],
+)
+def test_out_of_range_input_is_rejected(read_api, endpoint, query, field):
+    body = assert_error(read_api.get(f"/api/v1/insights/{endpoint}/", query), 400, "invalid")
+    assert field in body["fields"], body
