@@ -181,13 +181,11 @@ class PlayGrouping:
         return sql_of(rows.values(group_key=F("play_id"), member_id=F("account_id")))
 
     def stays(self):
-        rows = self._enrollments().values(
-            group_key=F("play_id"),
-            member_id=F("account_id"),
-            entered_on=TruncDate("entered_at"),
-            exited_on=TruncDate("exited_at"),
+        # Enrollments store their local entry date as entered_on already.
+        rows = self._enrollments().annotate(
+            group_key=F("play_id"), member_id=F("account_id"), exited_on=TruncDate("exited_at")
         )
-        return sql_of(rows)
+        return sql_of(rows.values("group_key", "member_id", "entered_on", "exited_on"))
 
     def entries(self, period):
         rows = self._enrollments().filter(entered_at__gte=period.start_at, entered_at__lt=period.end_before)

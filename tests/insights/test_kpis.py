@@ -277,3 +277,22 @@ def test_play_grouping_uses_enrollments_and_recorded_touches():
     assert win_back.values["speed_to_engage_hours"] == pytest.approx(30)
     assert win_back.values["win_rate"] == 1.0
     assert win_back.values["cac"] == pytest.approx(1800)
+
+
+def test_play_grouping_as_of_entry():
+    from django.apps import apps
+
+    Play = apps.get_model("plays", "Play")
+    Enrollment = apps.get_model("plays", "Enrollment")
+    play = Play.objects.create(name="Expand", slug="expand", motion="grow", owner_team="sales", status="active")
+    account = make_account()
+    entered = local(date(2024, 3, 10), 9)
+    Enrollment.objects.create(play=play, account=account, status="active", entered_at=entered, entered_on=entered.date())
+    make_deal(account, status="won", created=date(2024, 3, 1), closed=date(2024, 3, 20), amount=10)
+    make_deal(account, status="lost", created=date(2024, 3, 12), closed=date(2024, 3, 20), amount=10)
+
+    table = kpi_table(grouping=grouping_for("play"), period=MARCH, basis="entry")
+
+    assert row(table, play.pk).samples["win_rate"] == 1
+    assert row(table, play.pk).values["win_rate"] == 0.0
+    assert row(table, "unassigned").samples["win_rate"] == 1
