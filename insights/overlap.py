@@ -20,7 +20,7 @@ class Overlap:
     jaccard: pd.DataFrame  # segment id x segment id -> shared / union
 
     def pairs(self):
-        """Every pair once, most similar first: (segment a, segment b, shared, Jaccard)."""
+        """Return every pair once, most similar first: (segment a, segment b, shared, Jaccard)."""
         rows = []
         for i, first in enumerate(self.segments):
             for second in self.segments[i + 1 :]:
@@ -28,7 +28,7 @@ class Overlap:
         return sorted(rows, key=lambda row: (-row[3], -row[2], row[0].name, row[1].name))
 
     def closest(self, segment):
-        """The other segment with the highest Jaccard index, and that index; (None, 0.0) when alone."""
+        """Return the other segment with the highest Jaccard index and that index, or (None, 0.0) when alone."""
         best, best_index = None, 0.0
         for other in self.segments:
             if other.pk != segment.pk and self.jaccard.at[segment.pk, other.pk] > best_index:

@@ -58,7 +58,7 @@ class Period:
         return (self.end - self.start).days + 1
 
     def previous(self):
-        """The period of the same length that ends the day before this one starts."""
+        """Return the period of the same length that ends the day before this one starts."""
         end = self.start - timedelta(days=1)
         start = end - timedelta(days=self.days - 1)
         return Period(start, end, f"{start.isoformat()}..{end.isoformat()}")
@@ -85,7 +85,7 @@ def quarter_period(year, quarter):
 
 
 def trailing_days(end, days):
-    """The `days` calendar days ending on `end`, both included."""
+    """Return the `days` calendar days ending on `end`, both included."""
     start = end - timedelta(days=days - 1)
     return Period(start, end, f"{start.isoformat()}..{end.isoformat()}")
 

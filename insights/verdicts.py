@@ -5,9 +5,9 @@ Each active account segment gets three checks:
 1. Drives a play: an active play names it among its entry segments or in
    its entry rule.
 2. Changes outcomes: its members' deals closed in the period differ from
-   everyone else's (the rest of the accounts, unassigned deals included)
-   in win rate, by Fisher's exact test on won and lost counts, or in mean
-   won deal size, by Welch's t-test. The p-values of all segments and both
+   everyone else's, unassigned deals included. Win rate is compared by
+   Fisher's exact test on won and lost counts, and mean won deal size by
+   Welch's t-test. The p-values of all segments and both
    tests are adjusted together with the Benjamini-Hochberg procedure, and
    a difference counts when its adjusted p-value is below 0.05.
 3. Distinct: no other active segment shares members with a Jaccard index
@@ -110,7 +110,7 @@ def _deal_sums(grouping, period):
 
 
 def _rest(sums, key):
-    """The figures of every deal outside the group: the total minus the group."""
+    """Return the figures of every deal outside the group: the total minus the group."""
     total = sums.get(TOTAL, {})
     own = sums.get(key, {})
     return {name: total.get(name, 0.0) - own.get(name, 0.0) for name in total}
@@ -212,7 +212,7 @@ def plays_by_segment(segments):
 
 
 def _rule_segment_slugs(node):
-    """Every slug a rule names in a {"segment": slug} condition."""
+    """Return every slug a rule names in a {"segment": slug} condition."""
     if isinstance(node, dict):
         slugs = [node["segment"]] if isinstance(node.get("segment"), str) else []
         for value in node.values():

@@ -121,7 +121,7 @@ def deal_relevance(period):
 
 
 def membership_join(basis):
-    """The condition that ties an opportunity `o` to a group row `r`."""
+    """Return the SQL condition that ties an opportunity `o` to a group row `r`."""
     if basis == BASIS_ENTRY:
         return (
             "r.member_id = o.account_id "
@@ -249,7 +249,8 @@ def response_figures(grouping, period):
     entries = fetch_frame(
         f"SELECT x.group_key AS group_key, COUNT(*) AS entries FROM ({sql}) x GROUP BY x.group_key", params
     )
-    # Start from the touches, which are few, and find the entries each could answer: only touches between
+
+    # Start from the touches, which are few, and find the entries each could follow. Only touches between
     # the period's start and the end of its last response window can be a first touch.
     types = in_list(TOUCH_EVENT_TYPES)
     bounds = adapt_datetimes(period.start_at, period.end_before + timedelta(days=RESPONSE_WINDOW_DAYS))

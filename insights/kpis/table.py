@@ -57,7 +57,7 @@ class KpiTable:
     kpis: list = field(default_factory=lambda: list(KPIS))
 
     def frame(self):
-        """One row per group with a column per KPI, for CSV export and the API."""
+        """Return one row per group with a column per KPI, for CSV export and the API."""
         records = []
         for row in self.rows:
             record = {"group_key": row.key, "group": row.label, "row_kind": row.kind}

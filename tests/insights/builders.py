@@ -1,4 +1,4 @@
-"""Builders for hand-made accounts, deals, memberships and ARR with known KPI answers."""
+"""Builders for hand-made accounts, deals, memberships and ARR with known KPI results."""
 
 import itertools
 from datetime import datetime, time

@@ -1,4 +1,4 @@
-"""KPI definitions on hand-made data whose answers are worked out by hand."""
+"""KPI definitions on hand-made data whose results are worked out by hand."""
 
 from datetime import date, timedelta
 from decimal import Decimal
@@ -142,7 +142,7 @@ def test_as_of_entry_uses_membership_at_creation(deals_world, euro_rate):
     assert row(table, "unassigned").samples["win_rate"] == 0
 
 
-def test_as_of_entry_leaves_out_deals_created_before_entry():
+def test_as_of_entry_skips_earlier_deals():
     account = make_account()
     segment = make_segment("Late joiners")
     add_member(segment, account, entered=date(2024, 3, 10))
