@@ -149,7 +149,14 @@ def direct_upsert(batches):
     return time.perf_counter() - started
 
 
+def warm_up(base_url, token, threads):
+    """Send a few small requests first, so each gunicorn worker has loaded the app before timing."""
+    run_id = "warmup-" + uuid.uuid4().hex[:8]
+    send_batches(base_url, token, [account_records(run_id, index * 10, 10) for index in range(4 * threads)], threads)
+
+
 def measure_upserts(base_url, token, batch_count, threads):
+    warm_up(base_url, token, threads)
     run_id = uuid.uuid4().hex[:8]
     total = batch_count * BATCH_SIZE
     batches = [account_records(run_id, index * BATCH_SIZE, BATCH_SIZE) for index in range(batch_count)]
@@ -299,7 +306,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batches", type=int, default=20, help="Batches of 1,000 accounts per phase (default 20).")
     parser.add_argument("--seconds", type=float, default=20, help="Seconds of load for the latency test (default 20).")
-    parser.add_argument("--clients", type=int, default=4, help="Client threads of the load process (default 4).")
+    parser.add_argument(
+        "--clients", default="1,4", help="Client threads of the load process, one run per number (default 1,4)."
+    )
     parser.add_argument("--threads", type=int, default=2, help="Concurrent bulk upsert clients (default 2).")
     args = parser.parse_args()
 
@@ -326,8 +335,10 @@ def main():
         segment = segment_create(name="Bench API members", slug=SEGMENT_SLUG, lens="firmographic", rule=SEGMENT_RULE, status="active")
         counts = segment_recompute(segment=segment, now=timezone.now())
         print(f"Segment {SEGMENT_SLUG}: {counts.members:,} members, computed in {time.perf_counter() - started:.1f} s", flush=True)
-        print(f"Latency at page size {PAGE_SIZE}, {args.clients} client threads in a second process for {args.seconds:.0f} s each run:", flush=True)
-        latency = measure_latency(base_url, secret, args.seconds, args.clients, segment)
+        latency = {}
+        for clients in [int(number) for number in args.clients.split(",")]:
+            print(f"Latency at page size {PAGE_SIZE}, {clients} client threads in a second process for {args.seconds:.0f} s:", flush=True)
+            latency = measure_latency(base_url, secret, args.seconds, clients, segment)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -338,7 +349,7 @@ def main():
     print(
         f"Summary: HTTP bulk upsert {create_rate:,.0f} accounts/s creating, {upserts['update'][0]:,.0f} updating "
         f"(goal {UPSERT_GOAL:,}); direct service {upserts['baseline_create']:,.0f}; ratio HTTP/direct "
-        f"{create_rate / upserts['baseline_create']:.2f}. Worst p95 {max(row[2] for row in latency.values()):.1f} ms "
+        f"{create_rate / upserts['baseline_create']:.2f}. Worst p95 in the last load run {max(row[2] for row in latency.values()):.1f} ms "
         f"(goal {P95_GOAL_MS:.0f} ms).",
         flush=True,
     )

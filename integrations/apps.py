@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class IntegrationsConfig(AppConfig):
@@ -10,5 +11,7 @@ class IntegrationsConfig(AppConfig):
 
         from . import schema  # noqa: F401 - registers the API token scheme with drf-spectacular
         from .recompute import on_records_written
+        from .triggers import on_post_migrate
 
         records_written.connect(on_records_written, dispatch_uid="integrations.recompute")
+        post_migrate.connect(on_post_migrate, sender=self, dispatch_uid="integrations.feed_triggers")

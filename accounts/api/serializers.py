@@ -63,6 +63,39 @@ class UpperCaseCharField(serializers.CharField):
         return super().to_internal_value(data).upper()
 
 
+# Fields whose stored value is already what DRF would render.
+RAW_FIELDS = (
+    serializers.CharField,
+    serializers.ChoiceField,
+    serializers.IntegerField,
+    serializers.BooleanField,
+    serializers.JSONField,
+    serializers.ListField,
+    serializers.DictField,
+)
+
+
+def value_getter(field):
+    """Return a function that renders one field of an instance as DRF does, for the plain field kinds here."""
+    source = field.source
+    if isinstance(field, serializers.SlugRelatedField):
+        slug_field = field.slug_field
+
+        def related_slug(instance):
+            related = getattr(instance, source)
+            return None if related is None else getattr(related, slug_field)
+
+        return related_slug
+    if isinstance(field, serializers.PrimaryKeyRelatedField):
+        return lambda instance: getattr(instance, f"{source}_id")
+    if isinstance(field, serializers.FloatField):
+        return lambda instance: None if (value := getattr(instance, source)) is None else float(value)
+    if isinstance(field, RAW_FIELDS) and not isinstance(field, serializers.DecimalField) and "." not in source:
+        return lambda instance: getattr(instance, source)
+    # Decimals, dates, times and anything else: DRF's own conversion.
+    return lambda instance: None if (value := field.get_attribute(instance)) is None else field.to_representation(value)
+
+
 class RecordSerializer(serializers.ModelSerializer):
     """Check the model's named constraints before saving, so a violation is a 400 on its field."""
 
@@ -80,6 +113,17 @@ class RecordSerializer(serializers.ModelSerializer):
         except DjangoValidationError as error:
             raise serializers.ValidationError(self.constraint_errors(error)) from None
         return attrs
+
+    def to_representation(self, instance):
+        """Build the same dict as DRF's to_representation, with the field lookups planned once per serializer.
+
+        DRF resolves each field's attribute and converter for every row, which
+        was about half the time of a 100-row page.
+        """
+        plan = getattr(self, "_representation_plan", None)
+        if plan is None:
+            plan = self._representation_plan = [(field.field_name, value_getter(field)) for field in self._readable_fields]
+        return {name: getter(instance) for name, getter in plan}
 
     @staticmethod
     def constraint_errors(error):

@@ -161,7 +161,9 @@ def _shown(value):
 
 
 def _to_frame(rows):
-    frame = rows.copy() if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+    # dtype=object keeps whole numbers as int when some rows leave the field out;
+    # pandas would otherwise turn the column to float, and PostgreSQL rejects "120.0" for an integer.
+    frame = rows.copy() if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows), dtype=object)
     frame = frame.reset_index(drop=True)
     if "line" not in frame.columns:
         frame["line"] = range(1, len(frame) + 1)

@@ -2,113 +2,17 @@
 
 from django.db import migrations, models
 
-# Triggers copy every committed tier change, stage change and segment entry
-# or exit into integrations_feedevent, in the transaction that made it. On
-# PostgreSQL they are statement-level, so a run that changes 100,000 tiers
-# adds its events with one INSERT ... SELECT, and each event carries the
-# writing transaction's id for the feeds' ordering. The SQL is written out
-# here so the migration stays valid if the models change later.
-EVENTS = "integrations_feedevent"
-TIERS = "segmentation_tierchange"
-STAGES = "segmentation_stagechange"
-MEMBERSHIPS = "segmentation_segmentmembership"
-TRANSACTION_ID = "pg_current_xact_id()::text::bigint"
-
-POSTGRESQL_FORWARD = f"""
-CREATE FUNCTION integrations_feed_tiers() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO {EVENTS} (feed, kind, source_id, transaction_id, created_at)
-    SELECT 'tiers', 'changed', id, {TRANSACTION_ID}, now() FROM new_rows ORDER BY id;
-    RETURN NULL;
-END $$;
-CREATE TRIGGER integrations_feed_tiers AFTER INSERT ON {TIERS}
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION integrations_feed_tiers();
-
-CREATE FUNCTION integrations_feed_stages() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO {EVENTS} (feed, kind, source_id, transaction_id, created_at)
-    SELECT 'stages', 'changed', id, {TRANSACTION_ID}, now() FROM new_rows ORDER BY id;
-    RETURN NULL;
-END $$;
-CREATE TRIGGER integrations_feed_stages AFTER INSERT ON {STAGES}
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION integrations_feed_stages();
-
-CREATE FUNCTION integrations_feed_entries() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO {EVENTS} (feed, kind, source_id, transaction_id, created_at)
-    SELECT 'memberships', 'entered', id, {TRANSACTION_ID}, now() FROM new_rows ORDER BY id;
-    INSERT INTO {EVENTS} (feed, kind, source_id, transaction_id, created_at)
-    SELECT 'memberships', 'exited', id, {TRANSACTION_ID}, now() FROM new_rows
-    WHERE exited_at IS NOT NULL ORDER BY id;
-    RETURN NULL;
-END $$;
-CREATE TRIGGER integrations_feed_entries AFTER INSERT ON {MEMBERSHIPS}
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION integrations_feed_entries();
-
-CREATE FUNCTION integrations_feed_exits() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO {EVENTS} (feed, kind, source_id, transaction_id, created_at)
-    SELECT 'memberships', 'exited', n.id, {TRANSACTION_ID}, now()
-    FROM new_rows n JOIN old_rows o ON o.id = n.id
-    WHERE o.exited_at IS NULL AND n.exited_at IS NOT NULL ORDER BY n.id;
-    RETURN NULL;
-END $$;
-CREATE TRIGGER integrations_feed_exits AFTER UPDATE ON {MEMBERSHIPS}
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION integrations_feed_exits();
-"""
-
-POSTGRESQL_REVERSE = f"""
-DROP TRIGGER IF EXISTS integrations_feed_tiers ON {TIERS};
-DROP TRIGGER IF EXISTS integrations_feed_stages ON {STAGES};
-DROP TRIGGER IF EXISTS integrations_feed_entries ON {MEMBERSHIPS};
-DROP TRIGGER IF EXISTS integrations_feed_exits ON {MEMBERSHIPS};
-DROP FUNCTION IF EXISTS integrations_feed_tiers();
-DROP FUNCTION IF EXISTS integrations_feed_stages();
-DROP FUNCTION IF EXISTS integrations_feed_entries();
-DROP FUNCTION IF EXISTS integrations_feed_exits();
-"""
-
-# SQLite has only row-level triggers; it runs one write transaction at a
-# time, so ids alone give the commit order.
-SQLITE_FORWARD = [
-    f"""CREATE TRIGGER integrations_feed_tiers AFTER INSERT ON {TIERS} BEGIN
-        INSERT INTO {EVENTS} (feed, kind, source_id, created_at) VALUES ('tiers', 'changed', NEW.id, datetime('now'));
-    END""",
-    f"""CREATE TRIGGER integrations_feed_stages AFTER INSERT ON {STAGES} BEGIN
-        INSERT INTO {EVENTS} (feed, kind, source_id, created_at) VALUES ('stages', 'changed', NEW.id, datetime('now'));
-    END""",
-    f"""CREATE TRIGGER integrations_feed_entries AFTER INSERT ON {MEMBERSHIPS} BEGIN
-        INSERT INTO {EVENTS} (feed, kind, source_id, created_at) VALUES ('memberships', 'entered', NEW.id, datetime('now'));
-        INSERT INTO {EVENTS} (feed, kind, source_id, created_at)
-        SELECT 'memberships', 'exited', NEW.id, datetime('now') WHERE NEW.exited_at IS NOT NULL;
-    END""",
-    f"""CREATE TRIGGER integrations_feed_exits AFTER UPDATE OF exited_at ON {MEMBERSHIPS}
-        WHEN OLD.exited_at IS NULL AND NEW.exited_at IS NOT NULL BEGIN
-        INSERT INTO {EVENTS} (feed, kind, source_id, created_at) VALUES ('memberships', 'exited', NEW.id, datetime('now'));
-    END""",
-]
-SQLITE_REVERSE = [
-    "DROP TRIGGER IF EXISTS integrations_feed_tiers",
-    "DROP TRIGGER IF EXISTS integrations_feed_stages",
-    "DROP TRIGGER IF EXISTS integrations_feed_entries",
-    "DROP TRIGGER IF EXISTS integrations_feed_exits",
-]
-
-
-def run_statements(schema_editor, postgresql, sqlite):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(postgresql)
-    else:
-        for statement in sqlite:
-            schema_editor.execute(statement)
-
 
 def create_triggers(apps, schema_editor):
-    run_statements(schema_editor, POSTGRESQL_FORWARD, SQLITE_FORWARD)
+    from integrations.triggers import feed_triggers_install
+
+    feed_triggers_install(schema_editor.connection)
 
 
 def drop_triggers(apps, schema_editor):
-    run_statements(schema_editor, POSTGRESQL_REVERSE, SQLITE_REVERSE)
+    from integrations.triggers import feed_triggers_remove
+
+    feed_triggers_remove(schema_editor.connection)
 
 
 class Migration(migrations.Migration):
