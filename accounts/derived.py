@@ -78,7 +78,11 @@ def _roles_json_sql(mask_column):
 
 
 def changed_accounts_sql(low_param, high_param, since_param):
-    """Return SQL selecting ids of accounts in the range whose own row or related records changed since a time."""
+    """Return SQL selecting ids of accounts in the range whose own row or related records changed since a time.
+
+    NOTE: a deleted related record leaves no updated_at behind, so its
+    account is re-derived only by the next full run, on the next date.
+    """
     parts = [f"SELECT id FROM {ACCOUNT_TABLE} WHERE updated_at > {since_param} AND id BETWEEN {low_param} AND {high_param}"]
     for table in RELATED_TABLES:
         parts.append(

@@ -43,6 +43,10 @@ EXPLANATION_TABLE = IcpExplanation._meta.db_table
 OVERRIDE_TABLE = TierOverride._meta.db_table
 
 
+# NOTE: a lifecycle rule or ICP criterion that references a segment reads the
+# memberships of the previous run, because segments are computed after them.
+
+
 def scoped_accounts(context, extra=None):
     """Return the accounts a publishing step covers: all in a full run, else those the run staged."""
     if context.full:
@@ -121,7 +125,7 @@ def icp_publish(context):
     accounts = scoped_accounts(context, extra=Q(id__in=touched.values("account_id")))
 
     select_sql, params = scoring_select(model, criteria, now=context.now, today=context.today, accounts=accounts)
-    # Each staged row also says whether it differs from the account's current explanation.
+    # Each staged row also records whether it differs from the account's current explanation.
     same = " AND ".join(
         f"NOT ({sql.distinct_from(f'e.{column}', f'x.{column}')})"
         for column in ("score", "computed_tier", "tier", "override_id", "points", "inputs")
