@@ -253,7 +253,7 @@ def measure_latency(base_url, token, seconds, clients, segment):
         "accounts, deep cursor": f"/api/v1/accounts/?page_size={PAGE_SIZE}&cursor={deep_accounts}",
         "members, first page": members,
         "members, deep cursor": f"{members}&cursor={deep_members}",
-        "accounts, tier 1, first page": f"/api/v1/accounts/?page_size={PAGE_SIZE}&tier=1",
+        "accounts, country US, first page": f"/api/v1/accounts/?page_size={PAGE_SIZE}&country=US",
     }
     command = [sys.executable, __file__, "--load-generator", base_url, token, json.dumps(urls), str(seconds), str(clients)]
     output = subprocess.run(command, capture_output=True, text=True, check=True, cwd=common.REPO_ROOT).stdout
@@ -267,7 +267,7 @@ def measure_latency(base_url, token, seconds, clients, segment):
         "members, deep cursor": orm_page_ms(
             SegmentMembership.objects.filter(segment=segment, exited_at__isnull=True, id__gt=last_member - 500).select_related("account").order_by("id")
         ),
-        "accounts, tier 1, first page": orm_page_ms(Account.objects.filter(icp_tier=1).order_by("id")),
+        "accounts, country US, first page": orm_page_ms(Account.objects.filter(country="US").order_by("id")),
     }
     rows = {}
     for name, values in latencies.items():

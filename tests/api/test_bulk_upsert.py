@@ -122,7 +122,7 @@ def test_source_scopes_external_ids(api):
     assert Account.objects.filter(external_id="A-1").count() == 2
 
 
-def test_contacts_link_by_account_external_id_and_match_by_email(api):
+def test_contacts_by_account_external_id(api):
     account = Account.objects.create(external_id="A-1", name="Acme")
     url = "/api/v1/contacts/bulk-upsert/"
     records = [

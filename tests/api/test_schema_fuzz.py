@@ -1,7 +1,7 @@
 """Property-based checks of the whole API against its OpenAPI schema with schemathesis.
 
 Every operation in /api/schema/ gets generated requests, valid and
-invalid; no response may be a server error, every status must be
+invalid. No response may be a server error, every status must be
 documented, and every body must match the schema of its status.
 """
 

@@ -1,4 +1,4 @@
-"""A webhook receiver on 127.0.0.1 for tests: records each request and answers with scripted statuses."""
+"""A webhook receiver on 127.0.0.1 for tests: records each request and returns scripted statuses."""
 
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer

@@ -130,14 +130,14 @@ def test_since_starts_at_a_time(api, account, run):
 
 
 def test_deleted_account_events_are_skipped(api, run):
-    gone = Account.objects.create(name="Gone")
-    kept = Account.objects.create(name="Kept")
-    tier_change(gone, run, 1)
-    tier_change(kept, run, 2)
-    gone.delete()
+    deleted = Account.objects.create(name="Deleted")
+    remaining = Account.objects.create(name="Remaining")
+    tier_change(deleted, run, 1)
+    tier_change(remaining, run, 2)
+    deleted.delete()
     read_all(api, "/api/v1/changes/tiers/", expect=1)
     events = api.get("/api/v1/changes/tiers/").json()["results"]
-    assert [event["data"]["account"] for event in events] == [kept.pk]
+    assert [event["data"]["account"] for event in events] == [remaining.pk]
 
 
 @pytest.mark.parametrize("cursor", ["junk", "eyJmIjoic3RhZ2VzIiwidCI6bnVsbCwiaSI6MX0"])
