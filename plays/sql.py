@@ -6,7 +6,9 @@ its parameters and wrap it. They run unchanged on PostgreSQL and SQLite.
 
 import datetime
 
-from django.db import connection
+from django.db import connection, transaction
+
+STAGING_TABLE = "plays_insert_source"
 
 
 def db_param(value):
@@ -49,18 +51,28 @@ def insert_select(model, *, constants: dict, copied: dict, source) -> int:
     """Insert one row into model's table for each row of the queryset source.
 
     constants maps column names to one value for every row; copied maps
-    column names to columns of source, which must be a queryset whose
-    values() holds exactly those columns. Returns the number of rows inserted.
+    column names to the columns of source to copy, a queryset whose values()
+    takes those names. Returns the number of rows inserted.
+
+    The source rows go to a temporary table first, so the SELECT finishes
+    before the INSERT writes. A single INSERT ... SELECT whose SELECT
+    anti-joins the table it writes (the accounts without an enrollment yet)
+    ran for minutes on PostgreSQL 15 for 170,000 rows, planned while the
+    table looked empty; the staged version takes seconds.
     """
     quote = connection.ops.quote_name
+    staging = quote(STAGING_TABLE)
     columns = list(constants) + list(copied)
     select_list = ["%s"] * len(constants) + [f"source.{quote(alias)}" for alias in copied.values()]
     source_sql, source_params = source.values(*copied.values()).query.sql_with_params()
-    sql = (
+    insert_sql = (
         f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(column) for column in columns)}) "
-        f"SELECT {', '.join(select_list)} FROM ({source_sql}) source"
+        f"SELECT {', '.join(select_list)} FROM {staging} source"
     )
-    params = [db_param(value) for value in constants.values()] + list(source_params)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
+    # The savepoint drops the temporary table with everything else if a statement fails.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE {staging} AS {source_sql}", source_params)
+        cursor.execute(insert_sql, [db_param(value) for value in constants.values()])
+        inserted = cursor.rowcount
+        cursor.execute(f"DROP TABLE {staging}")
+    return inserted

@@ -109,8 +109,15 @@ class EnrollmentChange(models.Model):
     """
 
     enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="changes")
-    play = models.ForeignKey(Play, on_delete=models.CASCADE, related_name="enrollment_changes")
-    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="enrollment_changes")
+    # Copies of the enrollment's play and account for filtering the feed.
+    # The enrollment's own keys guard them, so the database checks no second
+    # foreign key for each of the many rows a recompute logs.
+    play = models.ForeignKey(
+        Play, on_delete=models.CASCADE, related_name="enrollment_changes", db_constraint=False
+    )
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="enrollment_changes", db_constraint=False
+    )
     kind = models.CharField(max_length=16, choices=ChangeKind.choices)
     exit_reason = models.CharField(max_length=24, blank=True, choices=ExitReason.choices)
     occurred_at = models.DateTimeField(help_text="When the change took effect, such as the due time of a breach.")

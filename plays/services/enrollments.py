@@ -206,7 +206,7 @@ def enrollments_recompute(*, now: datetime.datetime, run=None) -> dict:
     """Run the enrollment step for every play; return the counts by play slug and in total.
 
     SLAs are brought up to date before the exits, so an enrollment that
-    leaves keeps the SLA state it had at its exit, and again after the
+    leaves keeps the SLA state it had at its exit, and again for the new
     entries, so a first touch at the moment of entry counts at once. Draft
     and paused plays are left as they are, and so is a play whose entry rule
     no longer compiles: the result lists it under "skipped".
@@ -236,7 +236,7 @@ def enrollments_recompute(*, now: datetime.datetime, run=None) -> dict:
             for key in ("entered", "waitlisted", "promoted", "overflow"):
                 totals[key] += counts[key]
             totals["exited"] += sum(counts["exited"].values())
-        sla_after = enrollment_slas_update(now=now, run=run)
+        sla_after = enrollment_slas_update(now=now, run=run, entered_now_only=True)
     sla = {key: sla_before.get(key, 0) + sla_after.get(key, 0) for key in set(sla_before) | set(sla_after)}
     logger.info("Enrollment step at %s: %s, SLA changes %s", now.isoformat(), totals, sla)
     return {**totals, "sla": sla, "plays": by_play, "skipped": skipped}

@@ -282,3 +282,14 @@ def test_play_with_broken_rule_is_skipped():
     assert "doomed" in counts["skipped"][broken.slug][0]
     assert statuses(working) == {account.name: "active"}
     assert Enrollment.objects.filter(play=broken).count() == 0
+
+
+def test_deleting_account_removes_its_history():
+    account = make_account(icp_tier=1)
+    make_play(eligible_tiers=[1])
+    enrollments_recompute(now=NOW)
+
+    account.delete()
+
+    assert Enrollment.objects.count() == 0
+    assert EnrollmentChange.objects.count() == 0
