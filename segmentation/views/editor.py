@@ -17,7 +17,7 @@ from accounts.roles import user_has_role
 
 from .. import builder
 from ..forms import SegmentForm
-from ..models import ObjectType, Segment, SegmentStatus, SegmentVersion
+from ..models import Lens, ObjectType, Segment, SegmentStatus, SegmentVersion
 from ..presentation import describe_rule, version_changes
 from ..rules import RuleValidationError, validate_rule
 from ..rules.compiler import MODELS
@@ -222,6 +222,8 @@ def segment_editor(request, *, segment):
 
     if request.method == "GET":
         initial = {"object_type": object_type}
+        if request.GET.get("lens") in Lens.values:
+            initial["lens"] = request.GET["lens"]
         form = SegmentForm(segment=segment, initial=initial) if segment is None else SegmentForm(
             segment=segment,
             initial={

@@ -323,3 +323,9 @@ def test_lens_toggle_hides_fields_from_builder(client, revops, book):
 def test_rep_cannot_toggle_lens(client, rep):
     client.force_login(rep)
     assert client.post(reverse("segmentation:lens_toggle", args=["icp"]), {"enabled": "off"}).status_code == 403
+
+
+def test_new_segment_takes_lens_from_link(client, revops):
+    client.force_login(revops)
+    response = client.get(reverse("segmentation:segment_new"), {"lens": "behavioral"})
+    assert response.context["form"].initial["lens"] == "behavioral"
