@@ -85,8 +85,10 @@ STORED_TEXT = ["", " ", "\t", "Software", " software ", "SOFTWARE\n", "Soft", "w
                "50% off", "Gold", " gold", "x"]
 RULE_TEXT = ["software", " Software", "SOFT", "ware", "x", "évry", "ÉVRY", "a_b", "50%", "gold", "us", "a.com",
              "dana", "o"]
-TAG_POOL = ["Salesforce", " salesforce", "HubSpot", "hubspot ", "Marketo", "", " ", "Évry"]
-RULE_TAGS = ["salesforce", "HUBSPOT", "marketo", "évry", "zendesk"]
+TAG_POOL = ["Salesforce", " salesforce", "HubSpot", "hubspot ", "Marketo", "", " ", "Évry", "Salesforce CRM",
+            'say "hi"', "a\\b", "tab\tin", "50%_off"]
+RULE_TAGS = ["salesforce", "HUBSPOT", "marketo", "évry", "zendesk", 'SAY "hi"', "a\\b", "tab\tin", "50%_off",
+             "50%"]
 NUMBERS = [-1, 0, 0.5, 1, 3, 10, 10.5, 11, 33.3, 50, 100, 500]
 MONEY_VALUES = [0, 0.1, 10.5, 100, 5000, 1000000]
 STORED_MONEY = [None, Decimal("0"), Decimal("0.10"), Decimal("10.50"), Decimal("5000"), Decimal("1000000.00")]
@@ -335,21 +337,24 @@ def rules(draw, object_type, today, depth=3):
 # Writing the data and building the reference records
 
 
-def _create_segments():
-    segments = {}
-    for object_type, slugs in SEGMENT_SLUGS.items():
-        for slug in slugs:
-            segments[slug] = Segment.objects.create(
-                name=slug, slug=slug, lens=Lens.FIRMOGRAPHIC, object_type=object_type, status=SegmentStatus.ACTIVE,
-                rule={"field": "email" if object_type == "contacts" else "name", "op": "is_not_empty"},
-            )
-    return segments
+@pytest.fixture
+def users_and_segments():
+    """Users and segments every example shares; each example writes only its own records."""
+    users = {name: get_user_model().objects.create_user(name) for name in USER_NAMES}
+    segments = {
+        slug: Segment(
+            name=slug, slug=slug, lens=Lens.FIRMOGRAPHIC, object_type=object_type, status=SegmentStatus.ACTIVE,
+            rule={"field": "email" if object_type == "contacts" else "name", "op": "is_not_empty"},
+        )
+        for object_type, slugs in SEGMENT_SLUGS.items()
+        for slug in slugs
+    }
+    Segment.objects.bulk_create(segments.values())
+    return users, segments
 
 
-def write_data(rows, now):
+def write_data(rows, now, users, segments):
     """Write the generated rows; return account records and contact records for the reference evaluator."""
-    users = {name: get_user_model().objects.get_or_create(username=name)[0] for name in USER_NAMES}
-    segments = _create_segments()
     scalar_fields = [name for name in FIELDS["accounts"] if name not in ("owner", "parent")]
     for index, row in enumerate(rows):
         if row["external_id"] is not None:
@@ -469,14 +474,19 @@ def scenarios(draw):
     return tz_name, now, rows, object_type, rule_list
 
 
-@settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large], deadline=None)
+# The fixture is shared by all examples on purpose: examples only read it.
+@settings(
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
+    deadline=None,
+)
 @given(scenarios())
-def test_compiled_query_agrees_with_reference_evaluator(scenario):
+def test_compiled_query_agrees_with_reference_evaluator(users_and_segments, scenario):
     tz_name, now, rows, object_type, rule_list = scenario
+    users, segments = users_and_segments
     with override_settings(TIME_ZONE=tz_name):
         try:
             with transaction.atomic():
-                account_records, contact_records = write_data(rows, now)
+                account_records, contact_records = write_data(rows, now, users, segments)
                 records = account_records if object_type == "accounts" else contact_records
                 for rule in rule_list:
                     assert validate_rule(rule, object_type=object_type) == []

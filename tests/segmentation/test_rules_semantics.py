@@ -202,6 +202,18 @@ def test_tags_ignore_elements_that_are_not_text():
     assert_selects({"field": "needs", "op": "any_of", "value": ["true"]}, set(), now=NOW)
 
 
+def test_tags_with_quotes_backslashes_and_tabs():
+    make_accounts("technologies", [['Say "hi"'], ["back\\slash"], ["tab\tinside"], ["50%_off"], ["50x off"]])
+    for index, tag in enumerate(['say "HI"', "BACK\\slash", "tab\tinside", "50%_OFF"]):
+        assert_selects({"field": "technologies", "op": "any_of", "value": [tag]}, {f"a{index}"}, now=NOW)
+
+
+def test_tags_match_whole_tags_only():
+    make_accounts("technologies", [["Salesforce Marketing Cloud"], ["Salesforce"], ["salesforce.com"]])
+    assert_selects({"field": "technologies", "op": "any_of", "value": ["salesforce"]}, {"a1"}, now=NOW)
+    assert_selects({"field": "technologies", "op": "none_of", "value": ["salesforce"]}, {"a0", "a2"}, now=NOW)
+
+
 def test_buying_roles_covered_choice_tags():
     make_accounts("buying_roles_covered", [["economic_buyer", "champion"], ["champion"], []])
     rule = {"field": "buying_roles_covered", "op": "all_of", "value": ["Economic_Buyer", "champion"]}
