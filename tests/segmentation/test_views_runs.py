@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from segmentation.models import RecomputeRun, RunStatus
+from tests.segmentation.pipeline_helpers import eager_pipeline  # noqa: F401
 from tests.workspace.conftest import book, other_rep, rep, revops  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +30,7 @@ def test_rep_cannot_start_a_run(client, rep):
     assert not RecomputeRun.objects.exists()
 
 
-def test_revops_runs_now_and_sees_the_run(client, revops, book):
+def test_revops_runs_now_and_sees_the_run(client, revops, book, eager_pipeline):
     client.force_login(revops)
     response = client.post(reverse("segmentation:run_now"), {"full": "on"})
     run = RecomputeRun.objects.get()
