@@ -329,3 +329,13 @@ def test_new_segment_takes_lens_from_link(client, revops):
     client.force_login(revops)
     response = client.get(reverse("segmentation:segment_new"), {"lens": "behavioral"})
     assert response.context["form"].initial["lens"] == "behavioral"
+
+
+def test_contact_segment_editor_offers_contact_fields(client, revops):
+    client.force_login(revops)
+    response = client.get(reverse("segmentation:segment_new"), {"object_type": "contacts"})
+    condition = response.context["root"].children[0]
+    assert condition.object_type == "contacts"
+    fields = [field.name for _, group in condition.field_groups for field in group]
+    assert "buying_role" in fields
+    assert "industry" not in fields
