@@ -15,7 +15,7 @@ run on the same reset columns in one session. A naive per-row ORM
 implementation runs on a 10,000-account sample and is extrapolated to the
 whole data set.
 
-Usage: python bench/bench_pipeline.py [--skip-naive] [--existing-data] [--accounts N]
+Usage: python bench/bench_pipeline.py [--skip-naive] [--skip-hand-written] [--existing-data] [--accounts N]
 
 --accounts N generates a data set of N accounts, in proportion to the
 standard one, into BENCH_DATABASE_URL, which must then name a database of
@@ -577,10 +577,12 @@ def main():
         print(f"Retired {len(retired)} other active segments for the run: {', '.join(retired)}")
     (common.REPO_ROOT / "artifacts").mkdir(exist_ok=True)
 
-    print("\nBaseline: the same steps written by hand in SQL, from reset columns", flush=True)
-    pipeline_reset()
-    vacuum_analyze()
-    hand_seconds = hand_written_run(RUN_TIME)
+    hand_seconds = None
+    if "--skip-hand-written" not in sys.argv:
+        print("\nBaseline: the same steps written by hand in SQL, from reset columns", flush=True)
+        pipeline_reset()
+        vacuum_analyze()
+        hand_seconds = hand_written_run(RUN_TIME)
 
     pipeline_reset()
     vacuum_analyze()
@@ -609,8 +611,9 @@ def main():
     print("\nSummary")
     print(f"  first full run      {first_seconds:7.1f} s, of which steps of other apps "
           f"{other_steps_seconds(first):.1f} s")
-    print(f"  same four steps     {own_seconds:7.1f} s   hand-written SQL {hand_seconds:6.1f} s   "
-          f"ratio {own_seconds / hand_seconds:.2f}x")
+    if hand_seconds:
+        print(f"  same four steps     {own_seconds:7.1f} s   hand-written SQL {hand_seconds:6.1f} s   "
+              f"ratio {own_seconds / hand_seconds:.2f}x")
     print(f"  second run, same day {second_seconds:6.1f} s   rows written {rows_written}")
     print(f"  next-day nightly run {nightly_seconds:6.1f} s")
     if peak is not None:
