@@ -31,6 +31,7 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "celery_worker" in item.keywords:
             item.fixturenames.append("celery_worker_process")
+            item.fixturenames.append("celery_worker_idle_after_test")
 
 
 @pytest.fixture(autouse=True)
@@ -107,3 +108,26 @@ def default_cache_cleared():
     cache.clear()
     yield
     cache.clear()
+
+
+WORKER_IDLE_TIMEOUT_SECONDS = 60
+
+
+@pytest.fixture
+def celery_worker_idle_after_test(celery_worker_process):
+    """Wait, after a worker test, until the worker runs no task.
+
+    A task still running (a follow-up queued after a run commits, say) holds
+    locks that deadlock with the flush of the test database at teardown.
+    """
+    yield
+    from config.celery import app
+
+    deadline = time.monotonic() + WORKER_IDLE_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        inspector = app.control.inspect(timeout=1)
+        busy = [task for tasks in (inspector.active() or {}).values() for task in tasks]
+        queued = [task for tasks in (inspector.reserved() or {}).values() for task in tasks]
+        if not busy and not queued:
+            return
+        time.sleep(0.5)
