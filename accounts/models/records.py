@@ -342,6 +342,9 @@ class EngagementEvent(SourcedRecord):
         indexes = [
             models.Index(fields=["account", "occurred_at"], name="event_account_time_idx"),
             models.Index(fields=["occurred_at"], name="event_time_idx"),
+            # Segment rules count an account's events of one type in a time
+            # window; this index answers that count without reading the events.
+            models.Index(fields=["account", "type", "occurred_at"], name="event_account_type_time_idx"),
         ]
         constraints = [
             external_id_unique("engagementevent"),
