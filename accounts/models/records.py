@@ -343,7 +343,8 @@ class EngagementEvent(SourcedRecord):
             models.Index(fields=["account", "occurred_at"], name="event_account_time_idx"),
             models.Index(fields=["occurred_at"], name="event_time_idx"),
             # Segment rules count an account's events of one type in a time
-            # window; this index answers that count without reading the events.
+            # window. This index finds just those events, where the account and
+            # time index also reads the account's events of every other type.
             models.Index(fields=["account", "type", "occurred_at"], name="event_account_type_time_idx"),
         ]
         constraints = [
