@@ -108,22 +108,28 @@ class TagsMatch(_OverOneExpression):
             tag_text = _normalize_sql("tag.value", vendor)
         else:
             is_array = f"jsonb_typeof({sql}) = 'array'"
-            elements = f"jsonb_array_elements({sql}) AS tag(value)"
-            is_string = "jsonb_typeof(tag.value) = 'string'"
-            tag_text = _normalize_sql("(tag.value #>> '{}')", vendor)
+            # The elements as text, with their positions: the type of an
+            # element is looked up only for one whose text matches, which
+            # costs less than reading every element as jsonb.
+            elements = f"jsonb_array_elements_text({sql}) WITH ORDINALITY AS tag(value, position)"
+            is_string = f"jsonb_typeof({sql} -> (tag.position::int - 1)) = 'string'"
+            tag_text = _normalize_sql("tag.value", vendor)
         if self.mode == "empty":
             match, match_params = f"{tag_text} <> ''", ()
-            when_array = f"NOT EXISTS (SELECT 1 FROM {elements} WHERE {is_string} AND {match})"
+            when_array = f"NOT EXISTS (SELECT 1 FROM {elements} WHERE {match} AND {is_string})"
             otherwise = "TRUE" if vendor != "sqlite" else "1"
         else:
             placeholders = ", ".join(["%s"] * len(self.values))
             match, match_params = f"{tag_text} IN ({placeholders})", tuple(self.values)
-            when_array = f"EXISTS (SELECT 1 FROM {elements} WHERE {is_string} AND {match})"
+            when_array = f"EXISTS (SELECT 1 FROM {elements} WHERE {match} AND {is_string})"
             otherwise = "FALSE" if vendor != "sqlite" else "0"
         # CASE keeps the element functions away from values that are not
-        # lists, on which PostgreSQL's jsonb_array_elements raises an error.
+        # lists, on which PostgreSQL's jsonb_array_elements_text raises an error.
         condition = f"(CASE WHEN {is_array} THEN {when_array} ELSE {otherwise} END)"
         condition_params = (*params, *params, *match_params)
+        if vendor == "postgresql":
+            # The type check after the match refers to the column once more.
+            condition_params = (*condition_params, *params)
         if vendor == "postgresql" and self.mode == "any" and all(map(_printed_verbatim, self.values)):
             # A cheap necessary condition first: a list holds a matching tag
             # only if its JSON text, in lower case, contains the tag. It skips
