@@ -1,3 +1,5 @@
+import logging
+
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
@@ -5,6 +7,8 @@ from django.core.exceptions import ValidationError
 from .models import Segment, SegmentMembership, SegmentVersion
 from .rules import RuleValidationError, validate_rule
 from .services import segment_create, segment_dependents, segment_update
+
+logger = logging.getLogger(__name__)
 
 
 class SegmentAdminForm(forms.ModelForm):
@@ -94,6 +98,7 @@ class SegmentAdmin(admin.ModelAdmin):
         except (RuleValidationError, ValidationError) as error:
             # The form checked the same conditions; this only happens when
             # another segment changed in between.
+            logger.warning("admin save of segment %s failed: %s", data.get("slug") or obj.pk, error)
             self.message_user(request, f"The segment was not saved: {error}", level="error")
 
 

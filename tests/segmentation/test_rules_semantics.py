@@ -188,7 +188,7 @@ def test_tags_match_ignoring_case_and_white_space():
     assert_selects({"field": "technologies", "op": "none_of", "value": ["salesforce"]}, {"a2", "a3"}, now=NOW)
 
 
-def test_tags_is_empty_matches_null_empty_and_blank_lists():
+def test_tags_is_empty_for_blank_lists():
     make_accounts("technologies", [[], [], ["", "  "], {"a": "b"}, "Salesforce", [3], ["Marketo"]])
     # A JSON null, as an import may store it.
     Account.objects.filter(name="a1").update(technologies=Value(None, output_field=JSONField()))
