@@ -23,7 +23,7 @@ from django.conf import settings
 
 @dataclass(frozen=True)
 class RunContext:
-    """What a step needs to know about the run it works for."""
+    """The run a step works for: the facts each step reads about it."""
 
     run_id: int
     now: datetime.datetime

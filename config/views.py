@@ -8,7 +8,7 @@ from .health import run_checks
 @require_GET
 @never_cache
 def healthz(request):
-    """Report each dependency; answer 503 and name the failing parts when one is down."""
+    """Report each dependency. Return 503 with the failing parts named when one is down."""
     checks = run_checks()
     failing = [name for name, result in checks.items() if not result["ok"]]
     body = {"status": "ok" if not failing else "unavailable", "failing": failing, "checks": checks}

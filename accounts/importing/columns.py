@@ -13,7 +13,7 @@ class MappingError(ValueError):
 
 @dataclass
 class ColumnPlan:
-    """Where each column of a file goes."""
+    """The target of each column of a file."""
 
     targets: dict = field(default_factory=dict)
     """{header: [target names]} for columns mapped to fields."""

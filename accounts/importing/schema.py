@@ -13,7 +13,7 @@ from accounts.models import ImportKind, SynonymKind
 
 
 class Parse:
-    """How a target field's cells are read (the names are the parsers in parsing.py)."""
+    """The parser for a target field's cells, named after the parsers in parsing.py."""
 
     TEXT = "text"
     EXTERNAL_ID = "external_id"

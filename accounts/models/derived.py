@@ -23,7 +23,7 @@ def default_event_weights():
 
 
 class EngagementSettings(models.Model):
-    """How engagement scores and the in-market flag are computed: one row, edited in the admin."""
+    """Settings for engagement scores and the in-market flag: one row, edited in the admin."""
 
     event_weights = models.JSONField(
         default=default_event_weights,
