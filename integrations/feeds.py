@@ -1,4 +1,4 @@
-"""Reads of the change feeds: ordered, resumable pages of tier, stage and membership events.
+"""Reads of the change feeds: ordered, resumable pages of tier, stage, membership and play events.
 
 A feed position is (transaction id, event id). Events are ordered by the
 PostgreSQL transaction that wrote them, then by id, and an event shows only
@@ -22,6 +22,7 @@ from django.db.models.expressions import RawSQL
 
 from accounts.models import Account
 from integrations.models import Feed, FeedEvent, FeedEventKind
+from plays.models import EnrollmentChange
 from segmentation.models import SegmentMembership, StageChange, TierChange
 
 # The oldest transaction still running in this statement's snapshot that may
@@ -46,6 +47,9 @@ WEBHOOK_EVENT_TYPES = {
     (Feed.STAGES, FeedEventKind.CHANGED): "stage.changed",
     (Feed.MEMBERSHIPS, FeedEventKind.ENTERED): "segment.entered",
     (Feed.MEMBERSHIPS, FeedEventKind.EXITED): "segment.exited",
+    (Feed.PLAYS, FeedEventKind.ENTERED): "play.entered",
+    (Feed.PLAYS, FeedEventKind.EXITED): "play.exited",
+    (Feed.PLAYS, FeedEventKind.BREACHED): "play.sla_breached",
 }
 
 
@@ -116,7 +120,12 @@ def feed_page(*, feed: str, after: FeedPosition | None = None, limit: int = 100,
 def describe_events(feed: str, rows: list[FeedEvent]) -> list[dict]:
     """Turn event rows into dicts with the public field names; events of deleted records are left out."""
     source_ids = [row.source_id for row in rows]
-    describe = {Feed.TIERS: tier_events, Feed.STAGES: stage_events, Feed.MEMBERSHIPS: membership_events}[feed]
+    describe = {
+        Feed.TIERS: tier_events,
+        Feed.STAGES: stage_events,
+        Feed.MEMBERSHIPS: membership_events,
+        Feed.PLAYS: play_events,
+    }[feed]
     sources = describe(source_ids)
     events = []
     for row in rows:
@@ -125,10 +134,11 @@ def describe_events(feed: str, rows: list[FeedEvent]) -> list[dict]:
             continue
         data = dict(source)
         exited = row.kind == FeedEventKind.EXITED
-        occurred_at = data.pop("exited_at") if exited else data.pop("occurred_at")
-        data.pop("occurred_at", None)
-        data.pop("exited_at", None)
+        occurred_at = data.pop("occurred_at")
+        exited_at = data.pop("exited_at", None)
         if feed == Feed.MEMBERSHIPS:
+            # One membership row records both its entry and its exit.
+            occurred_at = exited_at if exited else occurred_at
             data["run"] = data.pop("exited_run") if exited else data.pop("entered_run")
             data.pop("exited_run", None)
             data.pop("entered_run", None)
@@ -201,3 +211,24 @@ def membership_events(source_ids) -> dict:
         }
         for stay in stays
     }
+
+
+def play_events(source_ids) -> dict:
+    """Describe enrollment changes: the play, the enrollment, its account and SLA due time, and the run."""
+    changes = list(EnrollmentChange.objects.filter(pk__in=source_ids).select_related("play", "enrollment"))
+    accounts = external_ids(change.account_id for change in changes)
+    events = {}
+    for change in changes:
+        data = {
+            "play": change.play.slug,
+            "enrollment": change.enrollment_id,
+            "account": change.account_id,
+            "external_id": accounts.get(change.account_id),
+            "sla_due_at": change.enrollment.sla_due_at,
+            "run": change.run_id,
+            "occurred_at": change.occurred_at,
+        }
+        if change.exit_reason:
+            data["exit_reason"] = change.exit_reason
+        events[change.pk] = data
+    return events

@@ -65,7 +65,7 @@ def api_recompute_task() -> int | None:
 
 @shared_task(name="integrations.tasks.webhook_publish_changes_task", time_limit=600, soft_time_limit=540)
 def webhook_publish_changes_task() -> int:
-    """Turn new tier, stage and membership changes into webhook deliveries; beat runs it every 30 seconds."""
+    """Turn new tier, stage, membership and play changes into webhook deliveries; beat runs it every 30 seconds."""
     published = webhook_changes_publish()
     if published:
         logger.info("Published %s change events to webhook subscriptions", published)

@@ -1,7 +1,8 @@
 """Triggers that fill the change feeds' event log from the history tables."""
 
 # Triggers copy every committed tier change, stage change and segment entry
-# or exit into integrations_feedevent, in the transaction that made it. On
+# or exit, and every play entry, exit and SLA breach of the enrollment change
+# log, into integrations_feedevent, in the transaction that made it. On
 # PostgreSQL (14 or later, for CREATE OR REPLACE TRIGGER) they are
 # statement-level, so a run that changes 100,000 tiers adds its events with
 # one INSERT ... SELECT, and each event carries the writing transaction's id
@@ -11,6 +12,7 @@ EVENTS = "integrations_feedevent"
 TIERS = "segmentation_tierchange"
 STAGES = "segmentation_stagechange"
 MEMBERSHIPS = "segmentation_segmentmembership"
+ENROLLMENT_CHANGES = "plays_enrollmentchange"
 TRANSACTION_ID = "pg_current_xact_id()::text::bigint"
 
 POSTGRESQL_FORWARD = f"""
@@ -94,6 +96,35 @@ SQLITE_REVERSE = [
 ]
 
 
+# The enrollment change log fills the plays feed, which only webhook
+# publishing reads. The kinds entered and exited keep their names. The kind
+# sla_breached becomes breached, because the event kind column holds at most
+# 8 characters. Waitlisting and the other SLA changes are not published.
+PLAYS_POSTGRESQL_FORWARD = f"""
+CREATE OR REPLACE FUNCTION integrations_feed_plays() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO {EVENTS} (feed, kind, source_id, transaction_id, created_at)
+    SELECT 'plays', CASE kind WHEN 'sla_breached' THEN 'breached' ELSE kind END, id, {TRANSACTION_ID}, now()
+    FROM new_rows WHERE kind IN ('entered', 'exited', 'sla_breached') ORDER BY id;
+    RETURN NULL;
+END $$;
+CREATE OR REPLACE TRIGGER integrations_feed_plays AFTER INSERT ON {ENROLLMENT_CHANGES}
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION integrations_feed_plays();
+"""
+PLAYS_POSTGRESQL_REVERSE = f"""
+DROP TRIGGER IF EXISTS integrations_feed_plays ON {ENROLLMENT_CHANGES};
+DROP FUNCTION IF EXISTS integrations_feed_plays();
+"""
+PLAYS_SQLITE_FORWARD = [
+    f"""CREATE TRIGGER IF NOT EXISTS integrations_feed_plays AFTER INSERT ON {ENROLLMENT_CHANGES}
+        WHEN NEW.kind IN ('entered', 'exited', 'sla_breached') BEGIN
+        INSERT INTO {EVENTS} (feed, kind, source_id, created_at)
+        VALUES ('plays', CASE NEW.kind WHEN 'sla_breached' THEN 'breached' ELSE NEW.kind END, NEW.id, datetime('now'));
+    END""",
+]
+PLAYS_SQLITE_REVERSE = ["DROP TRIGGER IF EXISTS integrations_feed_plays"]
+
+
 MEMBERSHIP_PAGE_INDEX = (
     f"CREATE INDEX IF NOT EXISTS integrations_membership_page_idx ON {MEMBERSHIPS} (segment_id, id) "
     "WHERE exited_at IS NULL"
@@ -125,6 +156,15 @@ def feed_triggers_remove(connection):
     run_statements(connection, POSTGRESQL_REVERSE, SQLITE_REVERSE)
 
 
+def play_feed_triggers_install(connection):
+    """Create the trigger of the plays feed where it is missing; safe to run again."""
+    run_statements(connection, PLAYS_POSTGRESQL_FORWARD, PLAYS_SQLITE_FORWARD)
+
+
+def play_feed_triggers_remove(connection):
+    run_statements(connection, PLAYS_POSTGRESQL_REVERSE, PLAYS_SQLITE_REVERSE)
+
+
 def on_post_migrate(sender, using, **kwargs):
     from django.db import connections
 
@@ -132,3 +172,5 @@ def on_post_migrate(sender, using, **kwargs):
     tables = set(connection.introspection.table_names())
     if {EVENTS, TIERS, STAGES, MEMBERSHIPS} <= tables:
         feed_triggers_install(connection)
+    if {EVENTS, ENROLLMENT_CHANGES} <= tables:
+        play_feed_triggers_install(connection)

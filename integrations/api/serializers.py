@@ -5,9 +5,16 @@ from rest_framework import serializers
 from integrations.models import WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSubscription
 
 
+EVENTS_HELP = (
+    "Event types to send. Each delivery is a JSON object with id, type, occurred_at, recorded_at and data. "
+    "The data of play.entered, play.exited and play.sla_breached holds play (its slug), enrollment, account, "
+    "external_id, sla_due_at and run, and exit_reason on play.exited; occurred_at of a breach is the SLA due time."
+)
+
+
 class WebhookSubscriptionSerializer(serializers.ModelSerializer):
     events = serializers.ListField(
-        child=serializers.ChoiceField(choices=WebhookEvent.choices), min_length=1, help_text="Event types to send."
+        child=serializers.ChoiceField(choices=WebhookEvent.choices), min_length=1, help_text=EVENTS_HELP
     )
 
     class Meta:

@@ -29,7 +29,7 @@ def creator_of(request):
 
 
 class WebhookSubscriptionViewSet(viewsets.ModelViewSet):
-    """Subscriptions of URLs to tier changes, segment entries and exits, and stage changes."""
+    """Subscriptions of URLs to tier changes, segment entries and exits, stage changes and play events."""
 
     queryset = WebhookSubscription.objects.all()
     serializer_class = serializers.WebhookSubscriptionSerializer
@@ -122,8 +122,12 @@ def change_feed_view(feed):
     return view.as_view()
 
 
+# The plays feed only feeds webhooks: API clients read play entries, exits
+# and SLA changes from /api/v1/enrollments/changes/.
+API_FEEDS = [Feed.TIERS, Feed.STAGES, Feed.MEMBERSHIPS]
+
 change_feed_urls = [
-    path(f"changes/{feed}/", change_feed_view(feed), name=f"changes-{feed}") for feed in Feed.values
+    path(f"changes/{feed}/", change_feed_view(feed), name=f"changes-{feed}") for feed in API_FEEDS
 ]
 
 router = SimpleRouter()

@@ -10,6 +10,9 @@ class WebhookEvent(models.TextChoices):
     SEGMENT_ENTERED = "segment.entered", "Segment entered"
     SEGMENT_EXITED = "segment.exited", "Segment exited"
     STAGE_CHANGED = "stage.changed", "Lifecycle stage changed"
+    PLAY_ENTERED = "play.entered", "Play entered"
+    PLAY_EXITED = "play.exited", "Play exited"
+    PLAY_SLA_BREACHED = "play.sla_breached", "Play SLA breached"
 
 
 class DeliveryStatus(models.TextChoices):

@@ -127,11 +127,14 @@ def webhook_delivery_replay(*, delivery: WebhookDelivery, now: datetime | None =
 def webhook_changes_publish(*, batch_size: int = 500, max_batches: int = 20) -> int:
     """Publish the change feeds' new events to the webhook subscriptions; return the events read.
 
-    Each feed's position is stored in a FeedCursor row, locked while its
-    events are published, so two workers never publish one event twice and
-    a crash before commit publishes the batch again from the same place.
-    Events that arrive while no subscription wants them are skipped, not
-    kept for later subscriptions.
+    The feeds are the tier, stage and membership history and the enrollment
+    change log of plays (entries, exits and SLA breaches), which triggers
+    copy into FeedEvent in the transaction that records each change. Each
+    feed's position is stored in a FeedCursor row, locked while its events
+    are published, so two workers never publish one event twice and a crash
+    before commit publishes the batch again from the same place. Events that
+    arrive while no subscription wants them are skipped, not kept for later
+    subscriptions.
     """
     from integrations.feeds import FeedPosition, feed_page
 

@@ -1,4 +1,4 @@
-"""The enrollment change feed, read by the API and by webhook senders."""
+"""The enrollment change feed of the API. Webhooks read the same log through the feed events of integrations."""
 
 from ..models import EnrollmentChange
 
