@@ -56,7 +56,8 @@ def data_version():
 
     Each part is a maximum over an indexed column, so computing it costs a few
     index lookups. Segment exits leave no new row, but every recompute stamps
-    last_recomputed_at on the segment.
+    last_recomputed_at on the segment. Segment and play edits count too,
+    because their names label the rows.
     """
     from django.apps import apps
     from django.db.models import Max
@@ -73,12 +74,14 @@ def data_version():
         ArrSnapshot.objects.aggregate(value=Max("updated_at"))["value"],
         SegmentMembership.objects.aggregate(value=Max("id"))["value"],
         Segment.objects.aggregate(value=Max("last_recomputed_at"))["value"],
+        Segment.objects.aggregate(value=Max("updated_at"))["value"],
         TierChange.objects.aggregate(value=Max("id"))["value"],
         ExchangeRate.objects.aggregate(value=Max("id"))["value"],
         Spend.objects.aggregate(value=Max("updated_at"))["value"],
     ]
     if apps.is_installed("plays"):
         parts.append(apps.get_model("plays", "Enrollment").objects.aggregate(value=Max("updated_at"))["value"])
+        parts.append(apps.get_model("plays", "Play").objects.aggregate(value=Max("updated_at"))["value"])
     return "|".join(str(part) for part in parts)
 
 

@@ -14,7 +14,8 @@ class KpiSnapshot(models.Model):
     """The value of one KPI for one group on one day.
 
     A second snapshot on the same day replaces the first, so re-running the
-    pipeline leaves one row per day, group and KPI.
+    pipeline leaves one row per day, group and KPI. When no input changed
+    since the first, the second writes nothing.
     """
 
     snapshot_date = models.DateField(help_text="The calendar day, in the configured time zone, the value is for.")
@@ -27,6 +28,12 @@ class KpiSnapshot(models.Model):
     value = models.FloatField(null=True, blank=True, help_text="Empty when the KPI is undefined, such as no closed deals.")
     sample_size = models.PositiveIntegerField(default=0, help_text="How many records the value is computed from.")
     run_id = models.PositiveBigIntegerField(null=True, blank=True, help_text="The recompute run that wrote it.")
+    inputs_version = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="SHA-256 of the KPI inputs' fingerprint when the row was written; a later run that day with "
+        "the same fingerprint writes nothing.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

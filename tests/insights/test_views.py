@@ -182,9 +182,21 @@ def test_backtest_draft_needs_model(client, revops_user):
     assert "Choose the ICP model to backtest." in response.content.decode()
 
 
+def test_snapshot_same_inputs_writes_nothing(small_world):
+    now = datetime(2024, 3, 31, 22, 0, tzinfo=dt_timezone.utc)
+    first = kpi_snapshot_record(now=now, run_id=6)
+    second = kpi_snapshot_record(now=now, run_id=7)
+
+    assert first > 0
+    assert second == 0
+    assert KpiSnapshot.objects.count() == first
+    assert set(KpiSnapshot.objects.values_list("run_id", flat=True)) == {6}
+
+
 def test_snapshot_replaces_rows_of_the_same_day(small_world):
     now = datetime(2024, 3, 31, 22, 0, tzinfo=dt_timezone.utc)
     first = kpi_snapshot_record(now=now)
+    make_deal(small_world["outsider"], status="open", created=date(2024, 3, 2), amount=50)
     second = kpi_snapshot_record(now=now, run_id=7)
 
     assert first == second
