@@ -36,7 +36,7 @@ def kpi_snapshot_record(*, now, run_id=None):
     version_text = f"{data_version()}|{settings.KPI_SNAPSHOT_WINDOW_DAYS}|{','.join(snapshot_groupings())}"
     version = hashlib.sha256(version_text.encode()).hexdigest()
     if KpiSnapshot.objects.filter(snapshot_date=day, inputs_version=version).exists():
-        logger.info("KPI snapshot for %s is up to date; run %s wrote no rows.", day, run_id)
+        logger.info("KPI snapshot for %s is up to date, so run %s wrote no rows.", day, run_id)
         return 0
     snapshots = []
     for name in snapshot_groupings():
