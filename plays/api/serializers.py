@@ -1,10 +1,12 @@
-"""Read-only representations of plays, enrollments, their changes and journey stages."""
+"""Representations of plays, enrollments, their changes and journey stages, and the body of a play write."""
 
 from rest_framework import serializers
 
-from accounts.models import Account
+from accounts.models import Account, IcpTier, LifecycleStage
+from segmentation.models import Segment
 
-from ..models import CadenceStep, Enrollment, EnrollmentChange, JourneyStage, Play
+from ..models import CadenceStep, Enrollment, EnrollmentChange, JourneyStage, Kpi, Play, PlayStatus
+from ..services.plays import STATUS_CHANGES
 
 
 class CadenceStepSerializer(serializers.ModelSerializer):
@@ -54,6 +56,112 @@ class PlaySerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+
+class CadenceStepWriteSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CadenceStep
+        fields = ["day_offset", "channel", "action", "owner_role"]
+
+
+def allowed(values) -> str:
+    return ", ".join(str(value) for value in values)
+
+
+STATUS_HELP = (
+    "draft, active, paused or retired. A new play is created as draft and then moved to the status sent. "
+    "Allowed changes: "
+    + "; ".join(f"{source} to {allowed(sorted(targets)) or 'none'}" for source, targets in STATUS_CHANGES.items())
+    + ". Enrollments follow at the next recompute."
+)
+
+
+class PlayWriteSerializer(serializers.ModelSerializer):
+    """The settings of a play that a create or update sends; the play editor's rules apply to them."""
+
+    slug = serializers.SlugField(
+        max_length=64,
+        required=False,
+        help_text="The play's address in the API and the browser; made from the name when left out. "
+        "It cannot change after creation.",
+    )
+    status = serializers.ChoiceField(choices=PlayStatus.choices, required=False, help_text=STATUS_HELP)
+    entry_segments = serializers.SlugRelatedField(
+        slug_field="slug",
+        many=True,
+        required=False,
+        queryset=Segment.objects.all(),
+        help_text="Slugs of account segments whose current members can enter.",
+        error_messages={"does_not_exist": "No segment has the slug {value}: list segments at /api/v1/segments/."},
+    )
+    eligible_tiers = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        help_text=f"ICP tiers that can enter, from {allowed(IcpTier.values)}. Empty: every tier and not ICP.",
+    )
+    entry_lifecycle_stages = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text=f"Lifecycle stages that can enter, from {allowed(LifecycleStage.values)}. Empty: every stage.",
+    )
+    entry_rule = serializers.DictField(
+        allow_null=True,
+        required=False,
+        help_text="A rule in the public rule format that entering accounts must match; null or {} for none.",
+    )
+    exit_lifecycle_stages = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text=f"An account exits on reaching one of these lifecycle stages: {allowed(LifecycleStage.values)}.",
+    )
+    exit_journey_stages = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="An account exits on reaching one of these journey stages, by key (see /api/v1/journey-stages/).",
+    )
+    kpis = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text=f"Keys of the shared KPIs the play reports, from {allowed(Kpi.values)}.",
+    )
+    steps = CadenceStepWriteSerializer(
+        many=True,
+        required=False,
+        help_text="The whole cadence in order; it replaces the stored steps, and leaving it out keeps them. "
+        "Errors name each step by its index in this list, from 0.",
+    )
+
+    class Meta:
+        model = Play
+        fields = [
+            "name",
+            "slug",
+            "description",
+            "motion",
+            "owner_team",
+            "coverage",
+            "status",
+            "entry_segments",
+            "eligible_tiers",
+            "entry_lifecycle_stages",
+            "entry_rule",
+            "exit_on_leaving_entry",
+            "exit_lifecycle_stages",
+            "exit_journey_stages",
+            "exit_after_days",
+            "exit_on_won_deal",
+            "reentry_after_days",
+            "offer",
+            "sla_hours",
+            "sla_at_risk_hours",
+            "kpis",
+            "enrollment_cap",
+            "overflow_policy",
+            "steps",
+        ]
+
+    def validate_entry_rule(self, rule):
+        return rule or None
 
 
 class EnrollmentSerializer(serializers.ModelSerializer):

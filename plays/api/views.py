@@ -1,23 +1,31 @@
-"""Plays API: plays, enrollments with their change feed, and journey stages per account.
+"""Plays API: plays (read, create and update with ETags), enrollments with their change feed, and journey stages.
 
 Authentication, permissions, paging and the error shape are the API's
-defaults, as for every other endpoint.
+defaults, as for every other endpoint: writes need a token with the write
+scope or a RevOps session.
 """
 
+import datetime
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.db.models import Count, Q
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from accounts.models import Account
+from segmentation.api.concurrency import IF_MATCH_HELP, check_if_match, etag
 
-from ..models import ChangeKind, Enrollment, EnrollmentStatus, Play
+from ..models import ChangeKind, Enrollment, EnrollmentStatus, Play, PlayStatus
 from ..selectors import enrollment_changes, journey_ladder
 from ..selectors.changes import MAX_CHANGES
+from ..services import PlayValidationError, play_save, play_status_set
 from . import filters, serializers
 
 DEFAULT_CHANGES = 100
@@ -45,8 +53,45 @@ def _whole_number(request, name, default, *, minimum, maximum=None):
     return number
 
 
+IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True, description=IF_MATCH_HELP)
+ETAG_HELP = "The play's version; send it in If-Match to change the play. Every change gives a new one."
+# Field names of the errors of a whole play or a whole step, as DRF names them.
+NON_FIELD_KEY = "non_field_errors"
+SLUG_FIXED_MESSAGE = (
+    "A play's slug cannot change, because it is the play's address in the API and the browser: "
+    "leave slug out, or create a new play."
+)
+
+
+def play_etag(play) -> str:
+    """Return the ETag of a play: its updated_at in UTC to the microsecond, which every save changes."""
+    return etag(play.updated_at.astimezone(datetime.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ"))
+
+
+def etag_header(status_code):
+    return OpenApiParameter("ETag", str, OpenApiParameter.HEADER, response=[status_code], description=ETAG_HELP)
+
+
+def _by_field(messages: dict) -> dict:
+    return {NON_FIELD_KEY if field == NON_FIELD_ERRORS else field: list(texts) for field, texts in messages.items()}
+
+
+def invalid_play(error: DjangoValidationError) -> ValidationError:
+    """Turn a play service's errors into the API's: messages by field, and step errors under steps by index."""
+    if not isinstance(error, PlayValidationError):
+        return ValidationError(_by_field(error.message_dict))
+    fields = _by_field(error.field_errors)
+    if error.step_errors:
+        fields["steps"] = {str(index): _by_field(problems) for index, problems in sorted(error.step_errors.items())}
+    return ValidationError(fields)
+
+
 class PlayViewSet(viewsets.ReadOnlyModelViewSet):
-    """Plays with their criteria, cadence, SLA and current enrollment counts."""
+    """Plays with their criteria, cadence, SLA and current enrollment counts.
+
+    Create and update check a play with the same services as the play
+    editor in the browser, so the API accepts exactly the plays it accepts.
+    """
 
     serializer_class = serializers.PlaySerializer
     filter_backends = [DjangoFilterBackend, OrderingFilter]
@@ -60,6 +105,90 @@ class PlayViewSet(viewsets.ReadOnlyModelViewSet):
             enrolled=Count("enrollments", filter=Q(enrollments__status=EnrollmentStatus.ACTIVE), distinct=True),
             waitlisted=Count("enrollments", filter=Q(enrollments__status=EnrollmentStatus.WAITLISTED), distinct=True),
         )
+
+    def respond(self, play, status_code=status.HTTP_200_OK):
+        """Return the play as stored, with its counts and its ETag."""
+        play = self.get_queryset().get(pk=play.pk)
+        response = Response(self.get_serializer(play).data, status=status_code)
+        response["ETag"] = play_etag(play)
+        return response
+
+    @extend_schema(parameters=[etag_header(200)])
+    def retrieve(self, request, slug=None):
+        """Read a play; the ETag header is its version, for If-Match on an update."""
+        return self.respond(self.get_object())
+
+    @extend_schema(
+        request=serializers.PlayWriteSerializer,
+        responses={201: serializers.PlaySerializer},
+        parameters=[etag_header(201)],
+    )
+    def create(self, request):
+        """Create a play, as draft unless the request sets another status; the response carries its ETag."""
+        payload = serializers.PlayWriteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        target = data.pop("status", PlayStatus.DRAFT)
+        play = Play(owner=request.user if getattr(request.user, "pk", None) else None)
+        with transaction.atomic():
+            play = self._save(play, data)
+            if target != play.status:
+                self._set_status(play, target)
+        return self.respond(play, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=serializers.PlayWriteSerializer,
+        parameters=[IF_MATCH, etag_header(200)],
+        responses={200: serializers.PlaySerializer},
+    )
+    def partial_update(self, request, slug=None):
+        """Change a play's settings, cadence or status. Needs If-Match with the play's ETag.
+
+        Fields left out keep their values, and steps, when sent, replace the
+        whole cadence. Enrollments follow the new settings at the next
+        recompute.
+        """
+        play = self.get_object()
+        payload = serializers.PlayWriteSerializer(data=request.data, partial=True)
+        with transaction.atomic():
+            # The row lock makes a second update with the same ETag wait,
+            # and then fail the check below, instead of overwriting this one.
+            play = Play.objects.select_for_update().get(pk=play.pk)
+            check_if_match(request, play_etag(play))
+            payload.is_valid(raise_exception=True)
+            data = dict(payload.validated_data)
+            target = data.pop("status", play.status)
+            if data.get("slug", play.slug) != play.slug:
+                raise ValidationError({"slug": [SLUG_FIXED_MESSAGE]})
+            data.pop("slug", None)
+            if data:
+                play = self._save(play, data)
+            if target != play.status:
+                self._set_status(play, target)
+        return self.respond(play)
+
+    def _save(self, play, data):
+        """Apply the sent fields to play and save it with play_save; fields left out keep their values."""
+        segments = data.pop("entry_segments", None)
+        if segments is not None:
+            segment_ids = [segment.pk for segment in segments]
+        elif play.pk:
+            segment_ids = list(play.entry_segments.values_list("pk", flat=True))
+        else:
+            segment_ids = []
+        steps = data.pop("steps", None)
+        for field, value in data.items():
+            setattr(play, field, value)
+        try:
+            return play_save(play=play, segment_ids=segment_ids, steps=steps)
+        except DjangoValidationError as error:
+            raise invalid_play(error) from None
+
+    def _set_status(self, play, target):
+        try:
+            play_status_set(play=play, status=target)
+        except DjangoValidationError as error:
+            raise invalid_play(error) from None
 
 
 class EnrollmentViewSet(viewsets.ReadOnlyModelViewSet):

@@ -8,6 +8,7 @@ and matches the entry rule.
 """
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -15,6 +16,14 @@ from accounts.models import Motion
 from accounts.models.choices import choice_check
 
 from .choices import Channel, Coverage, Kpi, OverflowPolicy, OwnerTeam, PlayStatus, StepOwnerRole
+
+# Upper limits of a play's durations: a year for the SLA, ten years for the
+# time limit and the re-entry wait, a year for a cadence step. Without them a
+# large value makes the due times and cutoffs that the enrollment step
+# computes overflow Python's datetime, which stops at the year 9999.
+MAX_SLA_HOURS = 8760
+MAX_PLAY_DAYS = 3650
+MAX_STEP_DAY = 365
 
 
 class Play(models.Model):
@@ -64,7 +73,10 @@ class Play(models.Model):
         default=list, blank=True, help_text="An account exits on reaching one of these journey stages (their keys)."
     )
     exit_after_days = models.PositiveIntegerField(
-        null=True, blank=True, help_text="An account exits this many days after entry. Empty: no time limit."
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_PLAY_DAYS)],
+        help_text="An account exits this many days after entry. Empty: no time limit.",
     )
     exit_on_won_deal = models.BooleanField(
         default=False, help_text="An account exits when a deal closes as won on or after its entry date."
@@ -72,6 +84,7 @@ class Play(models.Model):
     reentry_after_days = models.PositiveIntegerField(
         null=True,
         blank=True,
+        validators=[MaxValueValidator(MAX_PLAY_DAYS)],
         help_text="Days after an exit before the account can enter again; 0 allows it at the next run. "
         "Empty: an account enters a play once only.",
     )
@@ -82,17 +95,23 @@ class Play(models.Model):
     sla_hours = models.PositiveIntegerField(
         null=True,
         blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_SLA_HOURS)],
         help_text="Hours after entry by which the first touch is due. The first touch is the first meeting, "
         "email reply or call recorded on the account at or after entry; events do not record which rep acted, "
         "so any such event counts. Empty: no SLA.",
     )
     sla_at_risk_hours = models.PositiveIntegerField(
-        default=4, help_text="An untouched enrollment is at risk this many hours before its first touch is due."
+        default=4,
+        validators=[MaxValueValidator(MAX_SLA_HOURS)],
+        help_text="An untouched enrollment is at risk this many hours before its first touch is due.",
     )
     kpis = models.JSONField(default=list, blank=True, help_text="Keys of the shared KPIs the play page reports.")
 
     enrollment_cap = models.PositiveIntegerField(
-        null=True, blank=True, help_text="The most accounts enrolled at once. Empty: no cap."
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="The most accounts enrolled at once. Empty: no cap.",
     )
     overflow_policy = models.CharField(
         max_length=16,
@@ -172,7 +191,8 @@ class CadenceStep(models.Model):
     play = models.ForeignKey(Play, on_delete=models.CASCADE, related_name="steps")
     position = models.PositiveSmallIntegerField(help_text="Order among steps due on the same day.")
     day_offset = models.PositiveSmallIntegerField(
-        help_text="Calendar days after the entry date, in the configured time zone; 0 is the entry date."
+        validators=[MaxValueValidator(MAX_STEP_DAY)],
+        help_text="Calendar days after the entry date, in the configured time zone; 0 is the entry date.",
     )
     channel = models.CharField(max_length=16, choices=Channel.choices)
     action = models.CharField(max_length=255, help_text="What to do, such as 'Send the benchmark report'.")
@@ -193,7 +213,7 @@ class CadenceStep(models.Model):
                 violation_error_message="Unknown owner role.",
             ),
             models.CheckConstraint(
-                condition=Q(day_offset__lte=365),
+                condition=Q(day_offset__lte=MAX_STEP_DAY),
                 name="cadence_step_day_offset_max",
                 violation_error_message="A step is due at most 365 days after entry.",
             ),

@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
@@ -20,6 +20,23 @@ STATUS_CHANGES = {
     PlayStatus.PAUSED: {PlayStatus.ACTIVE, PlayStatus.RETIRED},
     PlayStatus.RETIRED: set(),
 }
+
+
+class PlayValidationError(ValidationError):
+    """Problems of a play's settings by field, and of its cadence steps by step index (0 for the first step).
+
+    The messages by field, which forms show, list each step's problems
+    under NON_FIELD_ERRORS as "step N: field: message".
+    """
+
+    def __init__(self, field_errors: dict[str, list[str]], step_errors: dict[int, dict[str, list[str]]]):
+        messages = {field: list(problems) for field, problems in field_errors.items()}
+        for index, problems in sorted(step_errors.items()):
+            lines = [f"{field}: {message}" for field, field_messages in problems.items() for message in field_messages]
+            messages.setdefault(NON_FIELD_ERRORS, []).append(f"step {index + 1}: {'; '.join(lines)}")
+        super().__init__(messages)
+        self.field_errors = field_errors
+        self.step_errors = step_errors
 
 
 def _unknown(values, allowed):
@@ -42,6 +59,10 @@ def play_validate(*, play: Play, segment_ids) -> None:
         play.full_clean(exclude=["entry_segments"], validate_unique=True)
     except ValidationError as error:
         errors.update(error.message_dict)
+    if play.slug in RESERVED_SLUGS:
+        errors["slug"] = (
+            f"The slug {play.slug!r} is the address of a plays page: choose another, such as {play.slug}-play."
+        )
 
     _check_list(errors, "eligible_tiers", play.eligible_tiers, IcpTier.values, "tiers")
     stages = LifecycleStage.values
@@ -100,35 +121,41 @@ def unique_play_slug(name: str, *, exclude_pk=None) -> str:
     return slug
 
 
-def play_save(*, play: Play, segment_ids, steps: list[dict]) -> Play:
+def play_save(*, play: Play, segment_ids, steps: list[dict] | None) -> Play:
     """Validate and save a new or edited play with its entry segments and cadence steps.
 
     steps is the whole cadence, as dicts of day_offset, channel, action and
-    owner_role in order; it replaces the stored steps. Settings apply from
-    the next recompute: enrolled accounts keep their SLA due times.
+    owner_role in order; it replaces the stored steps, and None keeps them.
+    Raises PlayValidationError with every problem of the settings and the
+    steps. Settings apply from the next recompute: enrolled accounts keep
+    their SLA due times.
     """
     if not play.slug:
         play.slug = unique_play_slug(play.name, exclude_pk=play.pk)
-    play_validate(play=play, segment_ids=segment_ids)
-    step_objects = [CadenceStep(play=play, position=index + 1, **step) for index, step in enumerate(steps)]
+    field_errors = {}
+    try:
+        play_validate(play=play, segment_ids=segment_ids)
+    except ValidationError as error:
+        field_errors = error.message_dict
+
+    step_objects = [CadenceStep(play=play, position=index + 1, **step) for index, step in enumerate(steps or [])]
     step_errors = {}
     for index, step in enumerate(step_objects):
         try:
             step.full_clean(exclude=["play"])
         except ValidationError as error:
-            step_errors[f"step {index + 1}"] = [f"{field}: {message}" for field, messages in error.message_dict.items()
-                                                for message in messages]
-    if step_errors:
-        messages = [f"{where}: {'; '.join(problems)}" for where, problems in step_errors.items()]
-        raise ValidationError({"__all__": messages})
+            step_errors[index] = error.message_dict
+    if field_errors or step_errors:
+        raise PlayValidationError(field_errors, step_errors)
 
     with transaction.atomic():
         play.save()
         play.entry_segments.set(segment_ids)
-        play.steps.all().delete()
-        for step in step_objects:
-            step.play = play
-        CadenceStep.objects.bulk_create(step_objects)
+        if steps is not None:
+            play.steps.all().delete()
+            for step in step_objects:
+                step.play = play
+            CadenceStep.objects.bulk_create(step_objects)
     return play
 
 

@@ -165,13 +165,12 @@ def test_journey_stages_and_accounts(api):
     assert one["journey_stage"] == "aware"
 
 
-def test_api_is_read_only(enrolled):
-    play, _, _ = enrolled
+def test_enrollments_are_read_only(enrolled):
     writer = client_with(["read", "write"])
-    assert writer.post("/api/v1/plays/", {"name": "x"}, format="json").status_code == 405
-    assert writer.patch(f"/api/v1/plays/{play.slug}/", {"status": "retired"}, format="json").status_code == 405
-    play.refresh_from_db()
-    assert play.status == "active"
+    enrollment_id = writer.get("/api/v1/enrollments/").json()["results"][0]["id"]
+    assert writer.post("/api/v1/enrollments/", {"play": "tier-1-fintech"}, format="json").status_code == 405
+    assert writer.patch(f"/api/v1/enrollments/{enrollment_id}/", {"status": "exited"}, format="json").status_code == 405
+    assert writer.get(f"/api/v1/enrollments/{enrollment_id}/").json()["status"] == "active"
 
 
 def test_schema_lists_endpoints():

@@ -127,6 +127,22 @@ def test_editor_rejects_at_risk_longer_than_sla(client, revops):
     assert "must be shorter than the SLA" in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("sla_hours", "9000", "less than or equal to 8760"),
+        ("exit_after_days", "4000", "less than or equal to 3650"),
+        ("steps-0-day_offset", "400", "less than or equal to 365"),
+    ],
+)
+def test_editor_rejects_durations_past_limit(client, revops, field, value, message):
+    response = client.post(reverse("plays:create"), editor_data(**{field: value}))
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Play.objects.exists()
+
+
 def test_edit_replaces_cadence(client, revops):
     play = make_play(name="Edit me")
     CadenceStep.objects.create(play=play, position=1, day_offset=3, channel="call", action="Old call")
