@@ -89,8 +89,8 @@ def invalid_play(error: DjangoValidationError) -> ValidationError:
 class PlayViewSet(viewsets.ReadOnlyModelViewSet):
     """Plays with their criteria, cadence, SLA and current enrollment counts.
 
-    Create and update check a play with the same services as the play
-    editor in the browser, so the API accepts exactly the plays it accepts.
+    Create and update save a play through the same services as the play
+    editor in the browser, so both apply the same rules.
     """
 
     serializer_class = serializers.PlaySerializer
