@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef, Window
+from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q, Window
 from django.utils import timezone
 
 from ..models import ObjectType, Segment, SegmentMembership, SegmentStatus, SegmentVersion
@@ -425,37 +425,48 @@ def segment_preview(*, object_type: str, rule: dict, now, segment: Segment | Non
         raise RuleValidationError(errors)
     model = MODELS[object_type]
     matching = model.objects.filter(compile_rule(rule, object_type=object_type, now=now)).order_by()
-    count, sample = _count_and_sample(matching, model, object_type, sample_size)
+    count, members, sample = _count_and_sample(matching, model, object_type, sample_size, segment)
     if segment is None:
-        entering, leaving = count, 0
-    else:
-        column = _membership_column(object_type)
-        current = _current_memberships(segment)
-        entering = _entering(segment, matching, column).count()
-        leaving = current.filter(~Exists(matching.filter(pk=OuterRef(column)))).count()
-    return {"count": count, "sample": sample, "entering": entering, "leaving": leaving}
+        return {"count": count, "sample": sample, "entering": count, "leaving": 0}
+    # A recompute that commits between the two queries could make this negative.
+    leaving = max(_current_memberships(segment).count() - members, 0)
+    return {"count": count, "sample": sample, "entering": count - members, "leaving": leaving}
 
 
-def _count_and_sample(matching, model, object_type, sample_size):
-    """Return the number of matching records and the first sample_size of them by name, in one query.
+def _count_and_sample(matching, model, object_type, sample_size, segment):
+    """Return the number of matching records, how many of them are current members, and a sample.
 
-    COUNT(*) OVER () counts every row the rule selects before LIMIT keeps the
-    sample, so the rule is evaluated once instead of once for the count and
-    once for the sample.
+    The sample is the first sample_size matches in the model's order. All
+    three come from one query, so the rule is evaluated once: window
+    aggregates (COUNT(*) OVER ()) count every matching row before LIMIT
+    keeps the sample, and a LEFT JOIN to the segment's current stays, of
+    which a record has at most one, counts the members among them.
     """
+    totals = {"matching_total": Count("*")}
+    if segment is not None:
+        relation = SegmentMembership._meta.get_field(_membership_column(object_type)).remote_field.related_name
+        matching = matching.annotate(
+            current_stay=FilteredRelation(
+                relation, condition=Q(**{f"{relation}__segment": segment, f"{relation}__exited_at__isnull": True})
+            )
+        )
+        totals["matching_members"] = Count("current_stay__id")
     if sample_size == 0:
-        return matching.count(), []
+        result = matching.aggregate(**totals)
+        return result["matching_total"], result.get("matching_members", 0), []
     rows = list(
-        matching.annotate(matching_total=Window(Count("*")))
+        matching.annotate(**{name: Window(total) for name, total in totals.items()})
         .order_by(*model._meta.ordering)
-        .values(*SAMPLE_COLUMNS[object_type], "matching_total")[:sample_size]
+        .values(*SAMPLE_COLUMNS[object_type], *totals)[:sample_size]
     )
     if not rows:
-        return 0, []
+        return 0, 0, []
     count = rows[0]["matching_total"]
+    members = rows[0].get("matching_members", 0)
     for row in rows:
-        del row["matching_total"]
-    return count, rows
+        for name in totals:
+            del row[name]
+    return count, members, rows
 
 
 def segment_explain(*, segment: Segment, record, now) -> dict:

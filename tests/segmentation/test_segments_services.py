@@ -416,6 +416,38 @@ def test_preview_entering_is_a_set_difference(companies):
     assert (preview["count"], preview["entering"], preview["leaving"]) == (3, 1, 0)
 
 
+@pytest.mark.parametrize("sample_size", [0, 1, 20])
+def test_preview_matches_next_recompute(companies, sample_size):
+    segment = create("software", SOFTWARE)
+    segment_recompute(segment=segment, now=DAY_1)
+    rule = {"field": "industry", "op": "in", "value": ["retail", "hardware"]}
+    Account.objects.filter(name="Globex").update(industry="Hardware")
+
+    preview = segment_preview(object_type="accounts", rule=rule, now=DAY_2, segment=segment, sample_size=sample_size)
+    Segment.objects.filter(pk=segment.pk).update(rule=rule)
+    segment.refresh_from_db()
+    counts = segment_recompute(segment=segment, now=DAY_2)
+
+    assert preview["count"] == counts.members
+    assert preview["entering"] == counts.entered
+    assert preview["leaving"] == counts.exited
+    assert len(preview["sample"]) == min(sample_size, counts.members)
+
+
+def test_preview_contact_segment():
+    account = Account.objects.create(name="Acme")
+    Contact.objects.create(account=account, email="cfo@acme.test", seniority="c_level")
+    Contact.objects.create(account=account, email="vp@acme.test", seniority="vp")
+    segment = create("execs", {"field": "seniority", "op": "eq", "value": "c_level"}, object_type="contacts")
+    segment_recompute(segment=segment, now=DAY_1)
+    rule = {"field": "seniority", "op": "in", "value": ["vp"]}
+
+    preview = segment_preview(object_type="contacts", rule=rule, now=DAY_2, segment=segment)
+
+    assert (preview["count"], preview["entering"], preview["leaving"]) == (1, 1, 1)
+    assert [row["email"] for row in preview["sample"]] == ["vp@acme.test"]
+
+
 def test_recompute_all_refreshes_statistics_inside_transaction(companies, monkeypatch):
     # ANALYZE must work inside the caller's transaction, as the pipeline runs it.
     monkeypatch.setattr("segmentation.services.segments.ANALYZE_AFTER_CHANGED_ROWS", 1)
