@@ -8,6 +8,7 @@ from accounts.models import IcpTier, LifecycleStage
 from segmentation.models import ObjectType, Segment, SegmentStatus
 
 from .models import CadenceStep, JourneyStage, Kpi, Play
+from .services.plays import STEP_FIELDS
 
 RULE_HELP = (
     'A rule in the public rule format, such as {"field": "industry", "op": "eq", "value": "Software"}. '
@@ -125,6 +126,13 @@ class PlayForm(forms.ModelForm):
 
 
 class CadenceStepForm(forms.ModelForm):
+    # The stored step a row edits, so that saving keeps the step and reps' completions of it.
+    id = forms.IntegerField(
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid": "Invalid step id: reload the editor to get the play's stored steps."},
+    )
+
     class Meta:
         model = CadenceStep
         fields = ["day_offset", "channel", "action", "owner_role"]
@@ -135,13 +143,16 @@ CadenceStepFormSet = forms.formset_factory(CadenceStepForm, extra=2, can_delete=
 
 
 def cadence_steps_from(formset) -> list[dict]:
-    """Return the steps a valid formset holds, without deleted and empty rows, in their order."""
+    """Return the steps a valid formset holds, without deleted and empty rows, in their order.
+
+    Each step has the id of the stored step its row edits, or None for a new row.
+    """
     steps = []
     for form in formset.forms:
         data = form.cleaned_data
         if not data or data.get("DELETE"):
             continue
-        steps.append({key: data[key] for key in ("day_offset", "channel", "action", "owner_role")})
+        steps.append({key: data.get(key) for key in ("id", *STEP_FIELDS)})
     return steps
 
 

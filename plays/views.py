@@ -30,7 +30,7 @@ from .selectors import (
 )
 from .selectors.journeys import UNPLACED, UNPLACED_LABEL
 from .services import cadence_step_complete, journey_stage_delete, journey_stage_save, play_save, play_status_set
-from .services.plays import STATUS_CHANGES
+from .services.plays import STATUS_CHANGES, STEP_FIELDS
 
 ENROLLMENTS_PER_PAGE = 50
 ACCOUNTS_PER_PAGE = 50
@@ -105,7 +105,7 @@ def _bind_editor(request, play):
     initial_steps = []
     if play.pk:
         initial_steps = [
-            {field: getattr(step, field) for field in ("day_offset", "channel", "action", "owner_role")}
+            {field: getattr(step, field) for field in ("id", *STEP_FIELDS)}
             for step in play.steps.all()
         ]
     form = PlayForm(data, instance=play)

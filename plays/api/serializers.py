@@ -12,7 +12,7 @@ from ..services.plays import STATUS_CHANGES
 class CadenceStepSerializer(serializers.ModelSerializer):
     class Meta:
         model = CadenceStep
-        fields = ["position", "day_offset", "channel", "action", "owner_role"]
+        fields = ["id", "position", "day_offset", "channel", "action", "owner_role"]
 
 
 class PlaySerializer(serializers.ModelSerializer):
@@ -59,9 +59,16 @@ class PlaySerializer(serializers.ModelSerializer):
 
 
 class CadenceStepWriteSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="The id of the play's stored step that this entry updates, from the play's steps. Left out "
+        "or null, the entry updates the stored step at the same index, or adds a new step.",
+    )
+
     class Meta:
         model = CadenceStep
-        fields = ["day_offset", "channel", "action", "owner_role"]
+        fields = ["id", "day_offset", "channel", "action", "owner_role"]
 
 
 def allowed(values) -> str:
@@ -127,8 +134,10 @@ class PlayWriteSerializer(serializers.ModelSerializer):
     steps = CadenceStepWriteSerializer(
         many=True,
         required=False,
-        help_text="The whole cadence in order; it replaces the stored steps, and leaving it out keeps them. "
-        "Errors name each step by its index in this list, from 0.",
+        help_text="The whole cadence in order, and leaving it out keeps the stored one. Each entry updates the "
+        "stored step whose id it sends, or without an id the stored step at the same index unless another "
+        "entry sends that step's id, so reps' completions of it stay. Stored steps that no entry updates "
+        "are deleted with their completions. Errors name each step by its index in this list, from 0.",
     )
 
     class Meta:

@@ -144,9 +144,10 @@ class PlayViewSet(viewsets.ReadOnlyModelViewSet):
     def partial_update(self, request, slug=None):
         """Change a play's settings, cadence or status. Needs If-Match with the play's ETag.
 
-        Fields left out keep their values, and steps, when sent, replace the
-        whole cadence. Enrollments follow the new settings at the next
-        recompute.
+        Fields left out keep their values. Steps, when sent, are the whole
+        cadence: stored steps matched by id or index are updated in place with
+        their completions, and the others are deleted. Enrollments follow the
+        new settings at the next recompute.
         """
         play = self.get_object()
         payload = serializers.PlayWriteSerializer(data=request.data, partial=True)

@@ -4,6 +4,7 @@ import datetime
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F, Max
 from django.utils.text import slugify
 
 from accounts.models import IcpTier, LifecycleStage
@@ -12,6 +13,9 @@ from segmentation.rules import validate_rule
 
 from ..criteria import PlayCriteria
 from ..models import CadenceStep, Enrollment, EnrollmentStatus, JourneyStage, Kpi, Play, PlayStatus, StepCompletion
+
+# The fields of a cadence step that a play's editor and API set.
+STEP_FIELDS = ("day_offset", "channel", "action", "owner_role")
 
 # The status changes RevOps can make; retired is final.
 STATUS_CHANGES = {
@@ -124,8 +128,11 @@ def unique_play_slug(name: str, *, exclude_pk=None) -> str:
 def play_save(*, play: Play, segment_ids, steps: list[dict] | None) -> Play:
     """Validate and save a new or edited play with its entry segments and cadence steps.
 
-    steps is the whole cadence, as dicts of day_offset, channel, action and
-    owner_role in order; it replaces the stored steps, and None keeps them.
+    steps is the whole cadence in order, as dicts of day_offset, channel,
+    action, owner_role and an optional id, or None to keep the stored steps.
+    Stored steps that the new cadence matches (see match_cadence_steps) are
+    updated in place, so reps' completions of them stay. The other stored
+    steps are deleted with their completions.
     Raises PlayValidationError with every problem of the settings and the
     steps. Settings apply from the next recompute: enrolled accounts keep
     their SLA due times.
@@ -138,13 +145,14 @@ def play_save(*, play: Play, segment_ids, steps: list[dict] | None) -> Play:
     except ValidationError as error:
         field_errors = error.message_dict
 
-    step_objects = [CadenceStep(play=play, position=index + 1, **step) for index, step in enumerate(steps or [])]
-    step_errors = {}
+    step_objects, step_errors = match_cadence_steps(play=play, steps=steps) if steps is not None else ([], {})
     for index, step in enumerate(step_objects):
         try:
             step.full_clean(exclude=["play"])
         except ValidationError as error:
-            step_errors[index] = error.message_dict
+            problems = step_errors.setdefault(index, {})
+            for field, messages in error.message_dict.items():
+                problems.setdefault(field, []).extend(messages)
     if field_errors or step_errors:
         raise PlayValidationError(field_errors, step_errors)
 
@@ -152,11 +160,74 @@ def play_save(*, play: Play, segment_ids, steps: list[dict] | None) -> Play:
         play.save()
         play.entry_segments.set(segment_ids)
         if steps is not None:
-            play.steps.all().delete()
-            for step in step_objects:
-                step.play = play
-            CadenceStep.objects.bulk_create(step_objects)
+            _cadence_steps_store(play, step_objects)
     return play
+
+
+def match_cadence_steps(*, play: Play, steps: list[dict]) -> tuple[list[CadenceStep], dict[int, dict[str, list[str]]]]:
+    """Build the new cadence of a play from step dicts and return it with the errors of the step ids by index.
+
+    A step with an id updates the stored step of this play with that id. A
+    step without one updates the stored step at the same index in the cadence
+    as the editor and the API list it (by day, then position), unless another
+    step of the request names that stored step by its id. Every other step is
+    new. The returned steps take positions 1 to N in the order sent, and
+    those that match a stored step carry its primary key.
+    """
+    stored = list(play.steps.all()) if play.pk else []
+    stored_ids = {step.pk for step in stored}
+    sent_ids = {step["id"] for step in steps if step.get("id") is not None}
+    matched_ids = set()
+    step_objects, errors = [], {}
+    for index, values in enumerate(steps):
+        values = dict(values)
+        step_id = values.pop("id", None)
+        if step_id is None and index < len(stored) and stored[index].pk not in sent_ids:
+            step_id = stored[index].pk
+        elif step_id is not None and step_id not in stored_ids:
+            errors[index] = {"id": [
+                f"No step of this play has the id {step_id!r}. It may have been removed after the cadence "
+                "was read: reload the play and send the step ids it lists, or leave id out to add a new step."
+            ]}
+            step_id = None
+        elif step_id is not None and step_id in matched_ids:
+            errors[index] = {"id": [
+                f"The step id {step_id!r} appears more than once: send each stored step once, "
+                "and leave id out on the copies to add them as new steps."
+            ]}
+            step_id = None
+
+        step = CadenceStep(play=play, position=index + 1, **values)
+        if step_id is not None:
+            matched_ids.add(step_id)
+            step.pk = step_id
+            # The row exists, so full_clean must not report its id as taken.
+            step._state.adding = False
+        step_objects.append(step)
+    return step_objects, errors
+
+
+def _cadence_steps_store(play: Play, step_objects: list[CadenceStep]) -> None:
+    """Replace the stored cadence of a play with step_objects, from match_cadence_steps.
+
+    Deleting the stored steps that no step matched deletes their completions
+    too (CASCADE). The matched steps first move past every stored and new
+    position, because the unique (play, position) constraint is checked
+    row by row on PostgreSQL and SQLite, so steps that swap places would
+    collide in a single UPDATE.
+    """
+    # NOTE: a matched step that another save deletes after match_cadence_steps read it is
+    # not recreated. The API's update locks the play row first, but the editor does not.
+    for step in step_objects:
+        step.play = play
+    matched = [step for step in step_objects if step.pk is not None]
+    added = [step for step in step_objects if step.pk is None]
+    play.steps.exclude(pk__in=[step.pk for step in matched]).delete()
+    if matched:
+        highest = play.steps.aggregate(highest=Max("position"))["highest"] or 0
+        play.steps.update(position=F("position") + max(highest, len(step_objects)))
+        CadenceStep.objects.bulk_update(matched, ["position", *STEP_FIELDS])
+    CadenceStep.objects.bulk_create(added)
 
 
 def play_status_set(*, play: Play, status: str) -> Play:
