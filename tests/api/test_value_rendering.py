@@ -35,7 +35,7 @@ def test_getter_matches_drf(make_field, value, zone):
 
     with timezone.override(ZoneInfo(zone)):
         expected = field.to_representation(value)
-        rendered = value_getter(field)(instance)
+        rendered = value_getter(field)(instance, timezone.get_current_timezone())
 
     assert rendered == expected
     assert type(rendered) is type(expected)
@@ -45,4 +45,18 @@ def test_getter_empty_value_is_none():
     field = serializers.DateTimeField()
     field.bind("value", serializers.Serializer())
 
-    assert value_getter(field)(SimpleNamespace(value=None)) is None
+    assert value_getter(field)(SimpleNamespace(value=None), datetime.timezone.utc) is None
+
+
+def test_cached_plan_follows_active_zone():
+    from accounts.api.serializers import AccountSerializer
+    from accounts.models import Account
+
+    account = Account(id=1, name="Acme", created_at=datetime.datetime(2025, 6, 30, 12, tzinfo=datetime.timezone.utc))
+    with timezone.override(ZoneInfo("UTC")):
+        in_utc = AccountSerializer().to_representation(account)
+    with timezone.override(ZoneInfo("America/New_York")):
+        in_new_york = AccountSerializer().to_representation(account)
+
+    assert in_utc["created_at"] == "2025-06-30T12:00:00Z"
+    assert in_new_york["created_at"] == "2025-06-30T08:00:00-04:00"
