@@ -82,6 +82,10 @@ class ValidationResultSerializer(serializers.Serializer):
     errors = RuleErrorSerializer(many=True)
 
 
+# Renders entered_at as the declared field would, with the active time zone.
+ENTERED_AT = serializers.DateTimeField()
+
+
 class MemberSerializer(serializers.ModelSerializer):
     """A current member: the account (or contact) with its tier and score."""
 
@@ -96,6 +100,25 @@ class MemberSerializer(serializers.ModelSerializer):
     class Meta:
         model = SegmentMembership
         fields = ["id", "account", "contact", "external_id", "name", "icp_tier", "icp_score", "lifecycle_stage", "entered_at"]
+
+    def to_representation(self, membership):
+        """Build the member dict directly, with the same keys and values as the declared fields.
+
+        DRF's lookup of each field for every row was most of a 100-member page.
+        """
+        record = membership.account or membership.contact
+        account = self.member_account(membership)
+        return {
+            "id": membership.pk,
+            "account": membership.account_id,
+            "contact": membership.contact_id,
+            "external_id": record.external_id,
+            "name": str(record),
+            "icp_tier": account.icp_tier,
+            "icp_score": account.icp_score,
+            "lifecycle_stage": account.lifecycle_stage,
+            "entered_at": ENTERED_AT.to_representation(membership.entered_at),
+        }
 
     def member_account(self, membership):
         return membership.account if membership.account_id else membership.contact.account

@@ -148,6 +148,21 @@ def test_members_with_tier_and_score(api, segment, accounts):
     assert second["next"] is None
 
 
+def test_member_rendering_matches_drf(segment, accounts):
+    from rest_framework import serializers
+
+    from segmentation.api.serializers import MemberSerializer
+
+    contact = accounts[0].contacts.create(email="cfo@acme.test", external_id="c-1")
+    stays = list(SegmentMembership.objects.filter(segment=segment)) + [
+        SegmentMembership(segment=segment, contact=contact, entered_at=timezone.now())
+    ]
+    serializer = MemberSerializer()
+
+    for stay in stays:
+        assert serializer.to_representation(stay) == serializers.ModelSerializer.to_representation(serializer, stay)
+
+
 def test_members_leave_out_past_stays(api, segment, accounts):
     SegmentMembership.objects.filter(account=accounts[0]).update(exited_at=timezone.now())
     results = api.get("/api/v1/segments/software/members/").json()["results"]
