@@ -432,6 +432,9 @@ def hand_written_run(now):
             WHERE a.id = s.id
             """,
         )
+        # Planned with the statistics of before the UPDATE (every tier empty), the
+        # NOT EXISTS anti-join of the first segment below ran for minutes.
+        cursor.execute("ANALYZE accounts_account")
         icp_seconds = time.monotonic() - started - derived_seconds - lifecycle_seconds
         print(f"  hand-written ICP score and tier: {icp_seconds:.1f} s", flush=True)
         for (suffix, _), condition in zip(SEGMENTS, HAND_SEGMENTS):
@@ -454,6 +457,7 @@ def hand_written_run(now):
                 """,
                 params,
             )
+            cursor.execute(f"ANALYZE {HAND_MEMBERSHIP}")
     total = time.monotonic() - started
     segments_seconds = total - derived_seconds - lifecycle_seconds - icp_seconds
     print(
