@@ -124,20 +124,25 @@ def execute(sql, params=None):
 
 
 def segments_prepare():
-    """Create the twenty segments, and retire other active segments so exactly twenty run."""
+    """Create the twenty segments, and turn other active segments into drafts so exactly twenty run.
+
+    Drafts keep their stays open. Retired segments would have their stays
+    closed at the run time, which fails for stays that other benchmarks
+    opened at the real time, later than the data set's date.
+    """
     from segmentation.models import Segment, SegmentMembership
     from segmentation.services.segments import segment_create
 
     others = Segment.objects.filter(status="active").exclude(slug__startswith=SEGMENT_PREFIX)
-    retired = list(others.values_list("slug", flat=True))
-    others.update(status="retired")
+    drafted = list(others.values_list("slug", flat=True))
+    others.update(status="draft")
     SegmentMembership.objects.filter(segment__slug__startswith=SEGMENT_PREFIX).delete()
     Segment.objects.filter(slug__startswith=SEGMENT_PREFIX).delete()
     for suffix, rule in SEGMENTS:
         segment_create(
             name=f"Bench {suffix}", slug=f"{SEGMENT_PREFIX}{suffix}", lens="firmographic", rule=rule, status="active"
         )
-    return retired
+    return drafted
 
 
 def pipeline_reset():
@@ -576,9 +581,9 @@ def main():
     print(f"Machine: {common.machine_description()}")
     print(f"Data: {counts}")
     pipeline_defaults_seed()
-    retired = segments_prepare()
-    if retired:
-        print(f"Retired {len(retired)} other active segments for the run: {', '.join(retired)}")
+    drafted = segments_prepare()
+    if drafted:
+        print(f"Turned {len(drafted)} other active segments into drafts for the run: {', '.join(drafted)}")
     (common.REPO_ROOT / "artifacts").mkdir(exist_ok=True)
 
     hand_seconds = None
