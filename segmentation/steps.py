@@ -225,7 +225,7 @@ def icp_fingerprint():
 
 
 def segments_publish(context):
-    if not context.full and not _segments_need_run(context):
+    if not context.full and not run_has_rule_inputs_changed(context):
         return {"segments_recomputed": 0}
     result = segments_recompute_all(now=context.now, run=context.run_id)
     for slug, messages in result.skipped.items():
@@ -238,8 +238,14 @@ def segments_publish(context):
     }
 
 
-def _segments_need_run(context):
-    """An incremental run recomputes segments only when an account or a segment changed."""
+def run_has_rule_inputs_changed(context):
+    """Return True when a run changed what rules read: an account, its ICP score or a segment.
+
+    An incremental run recomputes segments, and places journeys, only then.
+    Windows such as "within the last 30 days" start at midnight, and a run
+    on a new date is a full one, so time alone cannot change a result within
+    an incremental run.
+    """
     if staged_account_ids(context.run_id).exists():
         return True
     if IcpScoreStaging.objects.filter(run_id=context.run_id).exists():

@@ -47,3 +47,55 @@ def test_run_places_and_enrolls(eager_pipeline):  # noqa: F811
     later = run_pipeline(now=NOW + datetime.timedelta(hours=25), full=True)
     assert later.counts["sla_breached"] == 1
     assert later.counts["play_entries"] == 0
+
+
+def software_ladder():
+    JourneyStage.objects.all().delete()
+    JourneyStage.objects.create(key="target", name="Target", position=1)
+    return JourneyStage.objects.create(
+        key="software", name="Software", position=2, rule={"field": "industry", "op": "eq", "value": "Software"}
+    )
+
+
+def test_unchanged_rerun_skips_placement(eager_pipeline):  # noqa: F811
+    software_ladder()
+    account = make_account("Code Co", industry="Retail")
+    run_pipeline(now=NOW, full=True)
+    # Moved by hand, so a placement would move it back: only a skipped step leaves it.
+    type(account).objects.filter(pk=account.pk).update(journey_stage="software")
+
+    again = run_pipeline(now=NOW + datetime.timedelta(minutes=5))
+
+    assert not again.full
+    assert again.counts["journey_stage_moves"] == 0
+    account.refresh_from_db()
+    assert account.journey_stage == "software"
+
+
+def test_changed_account_is_placed_again(eager_pipeline):  # noqa: F811
+    software_ladder()
+    account = make_account("Code Co", industry="Retail")
+    run_pipeline(now=NOW, full=True)
+    account.industry = "Software"
+    account.save()
+
+    again = run_pipeline(now=NOW + datetime.timedelta(minutes=5))
+
+    assert not again.full
+    assert again.counts["journey_stage_moves"] == 1
+    account.refresh_from_db()
+    assert account.journey_stage == "software"
+
+
+def test_edited_ladder_makes_next_run_full(eager_pipeline):  # noqa: F811
+    stage = software_ladder()
+    account = make_account("Code Co", industry="Retail")
+    run_pipeline(now=NOW, full=True)
+    stage.rule = {"field": "industry", "op": "eq", "value": "Retail"}
+    stage.save()
+
+    again = run_pipeline(now=NOW + datetime.timedelta(minutes=5))
+
+    assert again.full
+    account.refresh_from_db()
+    assert account.journey_stage == "software"
