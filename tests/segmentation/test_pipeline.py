@@ -366,9 +366,11 @@ def test_health_reports_failed_nightly(settings, caplog):
     settings.NIGHTLY_RECOMPUTE_HOUR = 2
     settings.NIGHTLY_RECOMPUTE_MINUTE = 0
     now = timezone.localtime().replace(hour=2, minute=30)
-    RecomputeRun.objects.create(
+    run = RecomputeRun.objects.create(
         trigger="nightly", full=True, as_of=now, status="failed", active=None, error="worker lost"
     )
+    # created_at is set to the wall clock on create; the run was requested at now, after the due time.
+    RecomputeRun.objects.filter(pk=run.pk).update(created_at=now)
 
     problem = recompute_report_health(now=now)
 
