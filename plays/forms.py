@@ -7,7 +7,7 @@ from django import forms
 from accounts.models import IcpTier, LifecycleStage
 from segmentation.models import ObjectType, Segment, SegmentStatus
 
-from .models import CadenceStep, JourneyStage, Kpi, Play
+from .models import PLAY_SETTINGS_FIELDS, CadenceStep, JourneyStage, Kpi, Play
 from .services.plays import STEP_FIELDS
 
 RULE_HELP = (
@@ -85,29 +85,7 @@ class PlayForm(forms.ModelForm):
 
     class Meta:
         model = Play
-        fields = [
-            "name",
-            "description",
-            "motion",
-            "owner_team",
-            "coverage",
-            "offer",
-            "entry_segments",
-            "eligible_tiers",
-            "entry_lifecycle_stages",
-            "entry_rule",
-            "exit_on_leaving_entry",
-            "exit_lifecycle_stages",
-            "exit_journey_stages",
-            "exit_after_days",
-            "exit_on_won_deal",
-            "reentry_after_days",
-            "sla_hours",
-            "sla_at_risk_hours",
-            "kpis",
-            "enrollment_cap",
-            "overflow_policy",
-        ]
+        fields = ["name", *PLAY_SETTINGS_FIELDS]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "offer": forms.Textarea(attrs={"rows": 2}),

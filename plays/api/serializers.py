@@ -5,7 +5,16 @@ from rest_framework import serializers
 from accounts.models import Account, IcpTier, LifecycleStage
 from segmentation.models import Segment
 
-from ..models import CadenceStep, Enrollment, EnrollmentChange, JourneyStage, Kpi, Play, PlayStatus
+from ..models import (
+    PLAY_SETTINGS_FIELDS,
+    CadenceStep,
+    Enrollment,
+    EnrollmentChange,
+    JourneyStage,
+    Kpi,
+    Play,
+    PlayStatus,
+)
 from ..services.plays import STATUS_CHANGES
 
 
@@ -27,27 +36,8 @@ class PlaySerializer(serializers.ModelSerializer):
             "id",
             "slug",
             "name",
-            "description",
-            "motion",
-            "owner_team",
-            "coverage",
             "status",
-            "entry_segments",
-            "eligible_tiers",
-            "entry_lifecycle_stages",
-            "entry_rule",
-            "exit_on_leaving_entry",
-            "exit_lifecycle_stages",
-            "exit_journey_stages",
-            "exit_after_days",
-            "exit_on_won_deal",
-            "reentry_after_days",
-            "offer",
-            "sla_hours",
-            "sla_at_risk_hours",
-            "kpis",
-            "enrollment_cap",
-            "overflow_policy",
+            *PLAY_SETTINGS_FIELDS,
             "overflow_count",
             "steps",
             "enrolled",
@@ -142,32 +132,7 @@ class PlayWriteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Play
-        fields = [
-            "name",
-            "slug",
-            "description",
-            "motion",
-            "owner_team",
-            "coverage",
-            "status",
-            "entry_segments",
-            "eligible_tiers",
-            "entry_lifecycle_stages",
-            "entry_rule",
-            "exit_on_leaving_entry",
-            "exit_lifecycle_stages",
-            "exit_journey_stages",
-            "exit_after_days",
-            "exit_on_won_deal",
-            "reentry_after_days",
-            "offer",
-            "sla_hours",
-            "sla_at_risk_hours",
-            "kpis",
-            "enrollment_cap",
-            "overflow_policy",
-            "steps",
-        ]
+        fields = ["name", "slug", "status", *PLAY_SETTINGS_FIELDS, "steps"]
 
     def validate_entry_rule(self, rule):
         return rule or None

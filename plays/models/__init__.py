@@ -15,9 +15,10 @@ from .choices import (
 )
 from .enrollments import Enrollment, EnrollmentChange, StepCompletion
 from .journeys import JourneyStage
-from .plays import CadenceStep, Play
+from .plays import PLAY_SETTINGS_FIELDS, CadenceStep, Play
 
 __all__ = [
+    "PLAY_SETTINGS_FIELDS",
     "OPEN_ENROLLMENT_STATUSES",
     "TOUCH_EVENT_TYPES",
     "CadenceStep",

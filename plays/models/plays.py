@@ -26,6 +26,31 @@ MAX_PLAY_DAYS = 3650
 MAX_STEP_DAY = 365
 
 
+# The settings a play's editor and the plays API both read and write, in the editor's order.
+PLAY_SETTINGS_FIELDS = (
+    "description",
+    "motion",
+    "owner_team",
+    "coverage",
+    "offer",
+    "entry_segments",
+    "eligible_tiers",
+    "entry_lifecycle_stages",
+    "entry_rule",
+    "exit_on_leaving_entry",
+    "exit_lifecycle_stages",
+    "exit_journey_stages",
+    "exit_after_days",
+    "exit_on_won_deal",
+    "reentry_after_days",
+    "sla_hours",
+    "sla_at_risk_hours",
+    "kpis",
+    "enrollment_cap",
+    "overflow_policy",
+)
+
+
 class Play(models.Model):
     """A coordinated program that accounts enter and leave by its criteria."""
 
