@@ -98,7 +98,7 @@ SQLITE_REVERSE = [
 
 # The enrollment change log fills the plays feed, which only webhook
 # publishing reads. The kinds entered and exited keep their names. The kind
-# sla_breached becomes breached, because the event kind column holds at most
+# sla_breached becomes breached, because the event kind column stores at most
 # 8 characters. Waitlisting and the other SLA changes are not published.
 PLAYS_POSTGRESQL_FORWARD = f"""
 CREATE OR REPLACE FUNCTION integrations_feed_plays() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -157,7 +157,7 @@ def feed_triggers_remove(connection):
 
 
 def play_feed_triggers_install(connection):
-    """Create the trigger of the plays feed where it is missing; safe to run again."""
+    """Create the trigger of the plays feed where it is missing. Running it again changes nothing."""
     run_statements(connection, PLAYS_POSTGRESQL_FORWARD, PLAYS_SQLITE_FORWARD)
 
 

@@ -115,7 +115,7 @@ class PlayViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(parameters=[etag_header(200)])
     def retrieve(self, request, slug=None):
-        """Read a play; the ETag header is its version, for If-Match on an update."""
+        """Read a play. The ETag header is its version, to send as If-Match on an update."""
         return self.respond(self.get_object())
 
     @extend_schema(

@@ -437,10 +437,10 @@ def _count_and_sample(matching, model, object_type, sample_size, segment):
     """Return the number of matching records, how many of them are current members, and a sample.
 
     The sample is the first sample_size matches in the model's order. All
-    three come from one query, so the rule is evaluated once: window
+    three come from one query, so the rule is evaluated once. Window
     aggregates (COUNT(*) OVER ()) count every matching row before LIMIT
-    keeps the sample, and a LEFT JOIN to the segment's current stays, of
-    which a record has at most one, counts the members among them.
+    keeps the sample. A LEFT JOIN to the segment's current stays, of which
+    a record has at most one, counts the members among the matches.
     """
     totals = {"matching_total": Count("*")}
     if segment is not None:
