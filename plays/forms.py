@@ -82,6 +82,8 @@ class PlayForm(forms.ModelForm):
     kpis = forms.MultipleChoiceField(
         choices=Kpi.choices, required=False, widget=forms.CheckboxSelectMultiple, label="Shared KPIs"
     )
+    # The version of the play the editor opened, so a save cannot overwrite a later one.
+    version = forms.CharField(required=False, widget=forms.HiddenInput)
 
     class Meta:
         model = Play

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -29,7 +30,16 @@ from .selectors import (
     play_sla_summary,
 )
 from .selectors.journeys import UNPLACED, UNPLACED_LABEL
-from .services import cadence_step_complete, journey_stage_delete, journey_stage_save, play_save, play_status_set
+from .services import (
+    PlayChangedError,
+    cadence_step_complete,
+    journey_stage_delete,
+    journey_stage_save,
+    play_lock_unchanged,
+    play_save,
+    play_status_set,
+    play_version,
+)
 from .services.plays import STATUS_CHANGES, STEP_FIELDS
 
 ENROLLMENTS_PER_PAGE = 50
@@ -108,7 +118,7 @@ def _bind_editor(request, play):
             {field: getattr(step, field) for field in ("id", *STEP_FIELDS)}
             for step in play.steps.all()
         ]
-    form = PlayForm(data, instance=play)
+    form = PlayForm(data, instance=play, initial={"version": play_version(play)} if play.pk else None)
     formset = CadenceStepFormSet(data, initial=initial_steps if data is None else None, prefix="steps")
     return form, formset
 
@@ -118,16 +128,22 @@ def _bind_editor(request, play):
 def play_edit(request, slug=None):
     play = get_object_or_404(Play, slug=slug) if slug else Play(owner=request.user)
     form, formset = _bind_editor(request, play)
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         edited = form.save(commit=False)
         try:
-            play = play_save(play=edited, segment_ids=form.segment_ids(), steps=cadence_steps_from(formset))
+            with transaction.atomic():
+                if edited.pk:
+                    play_lock_unchanged(play=edited, version=form.cleaned_data["version"])
+                play = play_save(play=edited, segment_ids=form.segment_ids(), steps=cadence_steps_from(formset))
+        except PlayChangedError as conflict:
+            form.add_error(None, str(conflict))
+            status = 409
         except ValidationError as error:
             _add_errors(form, error)
         else:
             messages.success(request, f"Saved {play.name}. Enrollment follows at the next recompute.")
             return redirect("plays:detail", slug=play.slug)
-    status = 400 if request.method == "POST" else 200
     return render(request, "plays/play_form.html", {"form": form, "formset": formset, "play": play}, status=status)
 
 

@@ -5,7 +5,6 @@ defaults, as for every other endpoint: writes need a token with the write
 scope or a RevOps session.
 """
 
-import datetime
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -25,7 +24,7 @@ from segmentation.api.concurrency import IF_MATCH_HELP, check_if_match, etag
 from ..models import ChangeKind, Enrollment, EnrollmentStatus, Play, PlayStatus
 from ..selectors import enrollment_changes, journey_ladder
 from ..selectors.changes import MAX_CHANGES
-from ..services import PlayValidationError, play_save, play_status_set
+from ..services import PlayValidationError, play_save, play_status_set, play_version
 from . import filters, serializers
 
 DEFAULT_CHANGES = 100
@@ -64,8 +63,8 @@ SLUG_FIXED_MESSAGE = (
 
 
 def play_etag(play) -> str:
-    """Return the ETag of a play: its updated_at in UTC to the microsecond, which every save changes."""
-    return etag(play.updated_at.astimezone(datetime.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ"))
+    """Return the ETag of a play: its version."""
+    return etag(play_version(play))
 
 
 def etag_header(status_code):

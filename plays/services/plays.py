@@ -5,6 +5,7 @@ import datetime
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
+from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import IcpTier, LifecycleStage
@@ -123,6 +124,38 @@ def unique_play_slug(name: str, *, exclude_pk=None) -> str:
     while Play.objects.filter(slug=slug).exclude(pk=exclude_pk).exists():
         slug, number = f"{base}-{number}", number + 1
     return slug
+
+
+class PlayChangedError(Exception):
+    """A save based on a version of a play that another save has replaced."""
+
+
+def play_version(play: Play) -> str:
+    """Return the version of a play: its updated_at in UTC to the microsecond, which every save changes."""
+    return play.updated_at.astimezone(datetime.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+
+
+def play_lock_unchanged(*, play: Play, version: str) -> Play:
+    """Lock a play's row for the enclosing transaction and return it, if it is still at the given version.
+
+    Raises PlayChangedError when the version is missing or another save
+    changed the play since that version was read. The lock makes a second
+    save of the same version wait here, then fail the check, instead of
+    overwriting the first.
+    """
+    current = Play.objects.select_for_update().get(pk=play.pk)
+    if not version:
+        raise PlayChangedError(
+            "The form did not include the version of the play it edits, so your changes were not saved: "
+            "open the editor again and save from there."
+        )
+    if play_version(current) != version:
+        saved_at = timezone.localtime(current.updated_at).strftime("%Y-%m-%d %H:%M")
+        raise PlayChangedError(
+            f"Someone saved this play at {saved_at} after you opened the editor, so your changes were not "
+            "saved: open the play again to see theirs, then make yours."
+        )
+    return current
 
 
 def play_save(*, play: Play, segment_ids, steps: list[dict] | None) -> Play:

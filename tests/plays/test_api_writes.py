@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from integrations.services import api_token_create
 from plays.api.views import invalid_play
 from plays.models import CadenceStep, Enrollment, Play, StepCompletion
-from plays.services import PlayValidationError, cadence_step_complete, enrollments_recompute, play_save
+from plays.services import PlayValidationError, cadence_step_complete, enrollments_recompute, play_save, play_version
 from segmentation.models import Segment
 from tests.api.conftest import assert_error, client_for
 from tests.integrations.test_permissions import csrf_token
@@ -243,7 +243,9 @@ def test_every_edit_changes_etag(api, play, client):
         seen.append(response["ETag"])
 
     client.force_login(make_user("rita", "revops"))
-    edited = client.post(reverse("plays:edit", args=[play.slug]), editor_data(name="Edited in the browser"))
+    play.refresh_from_db()
+    data = editor_data(name="Edited in the browser", version=play_version(play))
+    edited = client.post(reverse("plays:edit", args=[play.slug]), data)
     assert edited.status_code == 302
     seen.append(current_etag(api, play.slug))
 
@@ -417,3 +419,31 @@ def test_concurrent_edit_makes_update_fail(api, play):
     assert_error(responses[0], 412, "precondition_failed")
     play.refresh_from_db()
     assert play.name == "From the editor"
+
+
+@needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_editor_save_fails(play):
+    """A browser save of a version that another save replaced while it waited for the row lock must not overwrite it."""
+    browser = session_of("rita", "revops")
+    data = editor_data(name="From the browser", version=play_version(play))
+    responses = []
+
+    def save():
+        responses.append(browser.post(reverse("plays:edit", args=[play.slug]), {**data, "csrfmiddlewaretoken": token}))
+        connection.close()
+
+    token = csrf_token(browser)
+    with transaction.atomic():
+        locked = Play.objects.select_for_update().get(pk=play.pk)
+        thread = threading.Thread(target=save)
+        thread.start()
+        # Give the save time to reach the row lock.
+        time.sleep(1)
+        locked.name = "From the API"
+        locked.save()
+    thread.join(30)
+
+    assert responses[0].status_code == 409
+    play.refresh_from_db()
+    assert play.name == "From the API"

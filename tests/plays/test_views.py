@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from plays.models import CadenceStep, Enrollment, JourneyStage, Play, StepCompletion
-from plays.services import enrollments_recompute
+from plays.services import enrollments_recompute, play_version
 
 from .conftest import make_account, make_play, make_segment, make_user
 
@@ -146,7 +146,7 @@ def test_editor_rejects_durations_past_limit(client, revops, field, value, messa
 def test_edit_replaces_cadence(client, revops):
     play = make_play(name="Edit me")
     CadenceStep.objects.create(play=play, position=1, day_offset=3, channel="call", action="Old call")
-    data = editor_data(name="Edit me")
+    data = editor_data(name="Edit me", version=play_version(play))
     data.update({"steps-1-day_offset": "5", "steps-1-channel": "call", "steps-1-action": "Follow-up call",
                  "steps-1-owner_role": "sales"})
 
@@ -155,6 +155,41 @@ def test_edit_replaces_cadence(client, revops):
     assert response.status_code == 302
     steps = list(play.steps.values_list("day_offset", "action"))
     assert steps == [(0, "Send the benchmark report"), (5, "Follow-up call")]
+
+
+def test_editor_form_includes_version(client, revops):
+    play = make_play(name="Versioned")
+
+    response = client.get(reverse("plays:edit", args=[play.slug]))
+
+    assert f'name="version" value="{play_version(play)}"' in response.content.decode()
+
+
+def test_stale_editor_save_is_rejected(client, revops):
+    play = make_play(name="Opened twice")
+    opened = play_version(play)
+    first = client.post(reverse("plays:edit", args=[play.slug]), editor_data(name="First save", version=opened))
+    assert first.status_code == 302
+
+    second = client.post(reverse("plays:edit", args=[play.slug]), editor_data(name="Second save", version=opened))
+
+    body = second.content.decode()
+    assert second.status_code == 409
+    assert "after you opened the editor, so your changes were not saved" in body
+    assert 'value="Second save"' in body
+    play.refresh_from_db()
+    assert play.name == "First save"
+
+
+def test_editor_save_without_version_is_rejected(client, revops):
+    play = make_play(name="No version")
+
+    response = client.post(reverse("plays:edit", args=[play.slug]), editor_data(name="Blind save"))
+
+    assert response.status_code == 409
+    assert "did not include the version of the play it edits" in response.content.decode()
+    play.refresh_from_db()
+    assert play.name == "No version"
 
 
 def test_preview_counts_who_would_enter(client, revops):
