@@ -7,6 +7,7 @@ snapshots) go after segment memberships, whose results they read.
 """
 
 from accounts.derived import DERIVED_ATTRIBUTES_STEP
+from accounts.maintenance import ACCOUNT_COMPACTION_STEP
 from insights.steps import KPI_SNAPSHOT_STEP
 from plays.steps import ENROLLMENT_STEP, JOURNEY_STEP
 from segmentation.steps import ICP_STEP, LIFECYCLE_STEP, SEGMENTS_STEP
@@ -18,6 +19,8 @@ STEPS = [
     SEGMENTS_STEP,
     JOURNEY_STEP,
     ENROLLMENT_STEP,
-    # Last, so the snapshot reads what every other step publishes.
+    # After the other steps, so the snapshot reads what every other step publishes.
     KPI_SNAPSHOT_STEP,
+    # Schedules work for after the run commits.
+    ACCOUNT_COMPACTION_STEP,
 ]

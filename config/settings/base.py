@@ -264,6 +264,10 @@ REPORTING_CURRENCY = env_str("REPORTING_CURRENCY", "USD")
 # calendar days ending on the snapshot day.
 KPI_SNAPSHOT_WINDOW_DAYS = env_int("KPI_SNAPSHOT_WINDOW_DAYS", 90, minimum=1, maximum=3660)
 
+# After a full recompute run on PostgreSQL, a worker rewrites the account table
+# with VACUUM FULL when it takes this many times the space its rows need; 0 never does.
+ACCOUNTS_COMPACT_RATIO = env_int("ACCOUNTS_COMPACT_RATIO", 2, minimum=0, maximum=100)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
