@@ -395,28 +395,41 @@ needs_postgres = pytest.mark.skipif(
 )
 
 
+def rename_while_request_waits(play, request, name):
+    """Send request from another thread while this one holds the play's row lock, then rename the play and commit.
+
+    Return the request's response. The caller reads the play's version
+    beforehand, so the request reaches the lock with a version the rename replaces.
+    """
+    responses = []
+
+    def send():
+        responses.append(request())
+        connection.close()
+
+    with transaction.atomic():
+        locked = Play.objects.select_for_update().get(pk=play.pk)
+        thread = threading.Thread(target=send)
+        thread.start()
+        # Give the request time to reach the row lock.
+        time.sleep(1)
+        locked.name = name
+        locked.save()
+    thread.join(30)
+    return responses[0]
+
+
 @needs_postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_edit_makes_update_fail(api, play):
     """An update that read the ETag before another edit committed must get 412, not overwrite it."""
     etag = current_etag(api, play.slug)
-    responses = []
 
-    def update():
-        responses.append(patch(api, play.slug, {"name": "From the API"}, etag))
-        connection.close()
+    response = rename_while_request_waits(
+        play, lambda: patch(api, play.slug, {"name": "From the API"}, etag), "From the editor"
+    )
 
-    with transaction.atomic():
-        locked = Play.objects.select_for_update().get(pk=play.pk)
-        thread = threading.Thread(target=update)
-        thread.start()
-        # Give the update time to reach the row lock.
-        time.sleep(1)
-        locked.name = "From the editor"
-        locked.save()
-    thread.join(30)
-
-    assert_error(responses[0], 412, "precondition_failed")
+    assert_error(response, 412, "precondition_failed")
     play.refresh_from_db()
     assert play.name == "From the editor"
 
@@ -427,23 +440,12 @@ def test_concurrent_editor_save_fails(play):
     """A browser save of a version that another save replaced while it waited for the row lock must not overwrite it."""
     browser = session_of("rita", "revops")
     data = editor_data(name="From the browser", version=play_version(play))
-    responses = []
+    data["csrfmiddlewaretoken"] = csrf_token(browser)
 
-    def save():
-        responses.append(browser.post(reverse("plays:edit", args=[play.slug]), {**data, "csrfmiddlewaretoken": token}))
-        connection.close()
+    response = rename_while_request_waits(
+        play, lambda: browser.post(reverse("plays:edit", args=[play.slug]), data), "From the API"
+    )
 
-    token = csrf_token(browser)
-    with transaction.atomic():
-        locked = Play.objects.select_for_update().get(pk=play.pk)
-        thread = threading.Thread(target=save)
-        thread.start()
-        # Give the save time to reach the row lock.
-        time.sleep(1)
-        locked.name = "From the API"
-        locked.save()
-    thread.join(30)
-
-    assert responses[0].status_code == 409
+    assert response.status_code == 409
     play.refresh_from_db()
     assert play.name == "From the API"
