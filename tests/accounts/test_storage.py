@@ -2,6 +2,7 @@
 
 from io import StringIO
 
+import psycopg2
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
@@ -50,23 +51,53 @@ def test_unindexed_column_updates_stay_in_place():
     assert in_place - before_in_place == ROWS
 
 
+def rewrite_accounts_three_times():
+    """Change every account's tier and score three times in one transaction, as a first run does."""
+    with transaction.atomic():
+        for tier in (1, 2, 3):
+            Account.objects.update(icp_tier=tier, icp_score=tier * 10)
+
+
 @needs_postgres
 @pytest.mark.django_db(transaction=True)
 def test_compaction_shrinks_a_rewritten_table():
     create_accounts(3000)
-    # A first run: every account's stage, tier and score change in one transaction, each in its own statement.
-    with transaction.atomic():
-        for tier in (1, 2, 3):
-            Account.objects.update(icp_tier=tier, icp_score=tier * 10, lifecycle_stage="prospect")
+    rewrite_accounts_three_times()
     size, needed = account_table_sizes()
     assert size >= 2 * needed
 
     result = account_table_compact(min_ratio=2, min_bytes=0)
 
+    if result.dead_rows_kept:
+        pytest.skip("another session on this server has a transaction older than the rewrites open")
     assert result.compacted
     assert result.size_before == size
-    assert result.size_after < size / 2
+    assert result.size_after < 1.5 * needed
     assert Account.objects.filter(icp_tier=3).count() == 3000
+
+
+@needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_compaction_waits_for_an_older_transaction():
+    create_accounts(3000)
+    settings_dict = connection.settings_dict
+    reader = psycopg2.connect(
+        dbname=settings_dict["NAME"], user=settings_dict["USER"], password=settings_dict["PASSWORD"],
+        host=settings_dict["HOST"], port=settings_dict["PORT"],
+    )
+    try:
+        with reader.cursor() as cursor:
+            # A snapshot from before the rewrites, which may still read the versions they replace.
+            cursor.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+            cursor.execute(f"SELECT count(*) FROM {Account._meta.db_table}")
+        rewrite_accounts_three_times()
+
+        result = account_table_compact(min_ratio=2, min_bytes=0)
+    finally:
+        reader.close()
+
+    assert not result.compacted
+    assert result.dead_rows_kept >= 3000
 
 
 @needs_postgres
@@ -85,9 +116,7 @@ def test_compaction_leaves_a_compact_table():
 @pytest.mark.django_db(transaction=True)
 def test_compaction_leaves_a_small_table():
     create_accounts(3000)
-    with transaction.atomic():
-        for tier in (1, 2, 3):
-            Account.objects.update(icp_tier=tier)
+    rewrite_accounts_three_times()
 
     result = account_table_compact(min_ratio=2)
 
