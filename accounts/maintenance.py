@@ -91,6 +91,8 @@ def account_table_compact(*, min_ratio: float, min_bytes: int = MIN_COMPACT_BYTE
         return None
     size = account_table_size()
     if size < min_bytes:
+        logger.info("The account table takes %s MB, under the %s MB that compaction starts at.", size // 2**20,
+                    min_bytes // 2**20)
         return Compaction(size_before=size, size_needed=0)
     size, needed = account_table_sizes()
     checked = Compaction(size_before=size, size_needed=needed)

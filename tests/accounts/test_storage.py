@@ -179,3 +179,10 @@ def test_compact_command_rejects_bad_ratio():
     with pytest.raises(CommandError) as error:
         call_command("compact_accounts", "--min-ratio", "lots")
     assert "--min-ratio must be a number of at least 0; got 'lots'" in str(error.value)
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1"])
+def test_compact_command_rejects_other_ratios(value):
+    with pytest.raises(CommandError) as error:
+        call_command("compact_accounts", "--min-ratio", value)
+    assert f"got '{value}'" in str(error.value)

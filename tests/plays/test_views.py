@@ -176,6 +176,7 @@ def test_stale_editor_save_is_rejected(client, revops):
     body = second.content.decode()
     assert second.status_code == 409
     assert "after you opened the editor, so your changes were not saved" in body
+    assert "Fix the fields marked below" not in body
     assert 'value="Second save"' in body
     play.refresh_from_db()
     assert play.name == "First save"

@@ -1,3 +1,5 @@
+import math
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db import OperationalError
 
@@ -9,7 +11,7 @@ def ratio(value):
         number = float(value)
     except ValueError:
         number = -1.0
-    if number < 0:
+    if not math.isfinite(number) or number < 0:
         raise CommandError(f"--min-ratio must be a number of at least 0; got {value!r}.")
     return number
 
@@ -33,9 +35,18 @@ class Command(BaseCommand):
         try:
             result = account_table_compact(min_ratio=ratio(min_ratio), min_bytes=0)
         except OperationalError as error:
-            raise CommandError(f"The account table was not compacted: {error}. Try again when fewer sessions use it.")
+            raise CommandError(
+                f"The account table was not compacted: {str(error).strip()}. Try again when fewer sessions use it."
+            )
         if result is None:
             self.stdout.write("Only PostgreSQL tables are compacted; this database is left as it is.")
+        elif result.dead_rows_kept:
+            self.stdout.write(
+                f"Not compacted: {result.dead_rows_kept} old row versions are kept for a transaction that began "
+                "before they were replaced. Try again when it has ended."
+            )
+        elif not result.size_needed:
+            self.stdout.write("The account table has no rows, so there is nothing to compact.")
         elif result.compacted:
             self.stdout.write(
                 f"Compacted the account table from {result.size_before / 2**20:.0f} MB to "
