@@ -22,11 +22,11 @@ from .pipeline import PipelineStep
 logger = logging.getLogger(__name__)
 
 TABLE = Account._meta.db_table
-# Bytes a row costs in a page beyond its tuple: its line pointer.
+# Bytes of the line pointer that each row takes in its page, beyond the tuple itself.
 LINE_POINTER_BYTES = 4
 # How long VACUUM FULL waits for other sessions to release the table before giving up.
 LOCK_TIMEOUT = "10s"
-# Smaller tables are left as they are: a scan of them costs little either way.
+# Smaller tables are left as they are, because a scan of them costs little either way.
 MIN_COMPACT_BYTES = 64 * 2**20
 # Compaction waits while open transactions keep more old row versions than this share of the live rows.
 MAX_KEPT_DEAD_SHARE = 0.05
@@ -82,17 +82,20 @@ def account_table_compact(*, min_ratio: float, min_bytes: int = MIN_COMPACT_BYTE
     plain VACUUM runs first, and when open transactions still keep more
     old row versions than MAX_KEPT_DEAD_SHARE of the live rows, the table
     is left as it is too.
+
     VACUUM FULL blocks reads and writes of accounts while it runs (about
-    12 s for 1M accounts), and gives up when other sessions hold the table
-    for longer than LOCK_TIMEOUT. Returns None on databases other than
-    PostgreSQL, where it does nothing.
+    12 s for 1M accounts on a 2-core machine), and gives up when other
+    sessions hold the table for longer than LOCK_TIMEOUT. Returns None on
+    databases other than PostgreSQL, where it does nothing.
     """
     if connection.vendor != "postgresql":
         return None
     size = account_table_size()
     if size < min_bytes:
-        logger.info("The account table takes %s MB, under the %s MB that compaction starts at.", size // 2**20,
-                    min_bytes // 2**20)
+        logger.info(
+            "The account table takes %s MB, under the %s MB that compaction starts at.",
+            size // 2**20, min_bytes // 2**20,
+        )
         return Compaction(size_before=size, size_needed=0)
     size, needed = account_table_sizes()
     checked = Compaction(size_before=size, size_needed=needed)
@@ -104,15 +107,15 @@ def account_table_compact(*, min_ratio: float, min_bytes: int = MIN_COMPACT_BYTE
         )
         return checked
     started = time.monotonic()
-    live, kept = _vacuum()
-    if kept > MAX_KEPT_DEAD_SHARE * live:
+    live_rows, dead_rows = _vacuum()
+    if dead_rows > MAX_KEPT_DEAD_SHARE * live_rows:
         # VACUUM FULL would have to copy those versions too, into pages half empty at the fill factor.
         logger.warning(
             "Did not compact the account table: %s old row versions are kept for a transaction that began before "
             "they were replaced. The next full run checks again.",
-            kept,
+            dead_rows,
         )
-        return Compaction(size_before=size, size_needed=needed, dead_rows_kept=kept)
+        return Compaction(size_before=size, size_needed=needed, dead_rows_kept=dead_rows)
     with connection.cursor() as cursor:
         cursor.execute("SELECT set_config('lock_timeout', %s, false)", [LOCK_TIMEOUT])
         try:
@@ -137,7 +140,7 @@ def _vacuum():
 
 
 def compaction_schedule(context):
-    """After a full run commits, check the account table in a worker and compact it if needed."""
+    """Schedule a worker to check the account table, and compact it if needed, once a full run commits."""
     if context.full and settings.ACCOUNTS_COMPACT_RATIO > 0:
         transaction.on_commit(_compaction_send)
     return {}

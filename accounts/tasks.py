@@ -27,8 +27,8 @@ def account_table_compact_task():
     try:
         result = account_table_compact(min_ratio=settings.ACCOUNTS_COMPACT_RATIO)
     except OperationalError as error:
-        # Another session held the table past the lock timeout; the next full run checks again.
-        logger.warning("Did not compact the account table: %s", error)
+        # Another session held the table past the lock timeout, so the next full run checks again.
+        logger.warning("Did not compact the account table, and the next full run checks again: %s", error)
         return None
     if result is None:
         return None

@@ -21,6 +21,6 @@ STEPS = [
     ENROLLMENT_STEP,
     # After the other steps, so the snapshot reads what every other step publishes.
     KPI_SNAPSHOT_STEP,
-    # Schedules work for after the run commits.
+    # Schedules the compaction check, which runs once the run commits.
     ACCOUNT_COMPACTION_STEP,
 ]

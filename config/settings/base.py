@@ -265,7 +265,7 @@ REPORTING_CURRENCY = env_str("REPORTING_CURRENCY", "USD")
 KPI_SNAPSHOT_WINDOW_DAYS = env_int("KPI_SNAPSHOT_WINDOW_DAYS", 90, minimum=1, maximum=3660)
 
 # After a full recompute run on PostgreSQL, a worker rewrites the account table
-# with VACUUM FULL when it takes this many times the space its rows need; 0 never does.
+# with VACUUM FULL when it takes this many times the space its rows need. With 0 it never does.
 ACCOUNTS_COMPACT_RATIO = env_int("ACCOUNTS_COMPACT_RATIO", 2, minimum=0, maximum=100)
 
 LOGGING = {

@@ -32,14 +32,15 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, min_ratio, **options):
+        min_ratio = ratio(min_ratio)
         try:
-            result = account_table_compact(min_ratio=ratio(min_ratio), min_bytes=0)
+            result = account_table_compact(min_ratio=min_ratio, min_bytes=0)
         except OperationalError as error:
             raise CommandError(
                 f"The account table was not compacted: {str(error).strip()}. Try again when fewer sessions use it."
             )
         if result is None:
-            self.stdout.write("Only PostgreSQL tables are compacted; this database is left as it is.")
+            self.stdout.write("Only PostgreSQL tables are compacted, so this database is left as it is.")
         elif result.dead_rows_kept:
             self.stdout.write(
                 f"Not compacted: {result.dead_rows_kept} old row versions are kept for a transaction that began "
@@ -55,5 +56,5 @@ class Command(BaseCommand):
         else:
             self.stdout.write(
                 f"The account table takes {result.ratio:.1f} times the space its rows need, "
-                f"below {ratio(min_ratio):.1f}: not compacted."
+                f"below {min_ratio:.1f}: not compacted."
             )
