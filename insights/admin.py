@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from accounts.models import ArrSnapshot
 
-from .models import ExchangeRate, KpiSnapshot, Spend
+from .models import CombinationBuild, ExchangeRate, KpiSnapshot, SegmentCombination, Spend
 
 
 @admin.register(ArrSnapshot)
@@ -30,15 +30,30 @@ class SpendAdmin(admin.ModelAdmin):
     raw_id_fields = ["segment"]
 
 
-@admin.register(KpiSnapshot)
-class KpiSnapshotAdmin(admin.ModelAdmin):
-    list_display = ["snapshot_date", "grouping", "group_label", "kpi", "value", "sample_size", "run_id"]
-    list_filter = ["grouping", "kpi"]
-    date_hierarchy = "snapshot_date"
+class ComputedAdmin(admin.ModelAdmin):
+    """Rows the app computes (KPI snapshots, segment combinations): shown, never added or edited by hand."""
 
     def has_add_permission(self, request):
-        # Snapshots are written by the recompute pipeline only.
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(KpiSnapshot)
+class KpiSnapshotAdmin(ComputedAdmin):
+    list_display = ["snapshot_date", "grouping", "group_label", "kpi", "value", "sample_size", "run_id"]
+    list_filter = ["grouping", "kpi"]
+    date_hierarchy = "snapshot_date"
+
+
+@admin.register(SegmentCombination)
+class SegmentCombinationAdmin(ComputedAdmin):
+    list_display = ["key", "account_count"]
+    search_fields = ["key"]
+    ordering = ["-account_count"]
+
+
+@admin.register(CombinationBuild)
+class CombinationBuildAdmin(ComputedAdmin):
+    list_display = ["built_at", "accounts", "combinations", "seconds"]

@@ -7,9 +7,13 @@ import pandas as pd
 
 from segmentation.models import SegmentMembership
 
+from . import combinations as segment_combinations
 from .kpis.queries import fetch_frame
+from .models import AccountCombination, SegmentCombinationMember
 
 MEMBERSHIP_TABLE = SegmentMembership._meta.db_table
+ACCOUNT_COMBINATION_TABLE = AccountCombination._meta.db_table
+COMBINATION_MEMBER_TABLE = SegmentCombinationMember._meta.db_table
 
 
 @dataclass
@@ -37,27 +41,16 @@ class Overlap:
 
 
 def overlap_matrix(*, segments):
-    """Count shared current members for each pair of segments in one self-join."""
+    """Count the current members of each segment and the members each pair of segments shares."""
     ids = [segment.pk for segment in segments]
     if not ids:
         empty = pd.DataFrame()
         return Overlap(segments=[], sizes={}, shared=empty, jaccard=empty)
     placeholders = ", ".join(["%s"] * len(ids))
-    sizes_frame = fetch_frame(
-        f"SELECT m.segment_id AS segment_id, COUNT(*) AS members FROM {MEMBERSHIP_TABLE} m "
-        f"WHERE m.exited_at IS NULL AND m.account_id IS NOT NULL AND m.segment_id IN ({placeholders}) "
-        f"GROUP BY m.segment_id",
-        ids,
-    )
-    pairs_frame = fetch_frame(
-        f"SELECT a.segment_id AS first_id, b.segment_id AS second_id, COUNT(*) AS shared "
-        f"FROM {MEMBERSHIP_TABLE} a JOIN {MEMBERSHIP_TABLE} b "
-        f"ON b.account_id = a.account_id AND b.segment_id > a.segment_id AND b.exited_at IS NULL "
-        f"WHERE a.exited_at IS NULL AND a.account_id IS NOT NULL "
-        f"AND a.segment_id IN ({placeholders}) AND b.segment_id IN ({placeholders}) "
-        f"GROUP BY a.segment_id, b.segment_id",
-        [*ids, *ids],
-    )
+    if segment_combinations.combinations_ready():
+        sizes_frame, pairs_frame = _combination_counts(ids, placeholders)
+    else:
+        sizes_frame, pairs_frame = _membership_counts(ids, placeholders)
     sizes = {segment_id: 0 for segment_id in ids}
     sizes.update({int(row.segment_id): int(row.members) for row in sizes_frame.itertuples()})
 
@@ -75,3 +68,42 @@ def overlap_matrix(*, segments):
     ratios[nonzero] = shared.to_numpy()[nonzero] / union[nonzero]
     jaccard = pd.DataFrame(ratios, index=ids, columns=ids)
     return Overlap(segments=list(segments), sizes=sizes, shared=shared, jaccard=jaccard)
+
+
+def _membership_counts(ids, placeholders):
+    sizes = fetch_frame(
+        f"SELECT m.segment_id AS segment_id, COUNT(*) AS members FROM {MEMBERSHIP_TABLE} m "
+        f"WHERE m.exited_at IS NULL AND m.account_id IS NOT NULL AND m.segment_id IN ({placeholders}) "
+        f"GROUP BY m.segment_id",
+        ids,
+    )
+    pairs = fetch_frame(
+        f"SELECT a.segment_id AS first_id, b.segment_id AS second_id, COUNT(*) AS shared "
+        f"FROM {MEMBERSHIP_TABLE} a JOIN {MEMBERSHIP_TABLE} b "
+        f"ON b.account_id = a.account_id AND b.segment_id > a.segment_id AND b.exited_at IS NULL "
+        f"WHERE a.exited_at IS NULL AND a.account_id IS NOT NULL "
+        f"AND a.segment_id IN ({placeholders}) AND b.segment_id IN ({placeholders}) "
+        f"GROUP BY a.segment_id, b.segment_id",
+        [*ids, *ids],
+    )
+    return sizes, pairs
+
+
+def _combination_counts(ids, placeholders):
+    """The same counts from the segment combinations: accounts per combination, added up per segment and pair."""
+    accounts = f"SELECT combination_id, COUNT(*) AS accounts FROM {ACCOUNT_COMBINATION_TABLE} GROUP BY combination_id"
+    sizes = fetch_frame(
+        f"SELECT a.segment_id AS segment_id, SUM(n.accounts) AS members FROM ({accounts}) n "
+        f"JOIN {COMBINATION_MEMBER_TABLE} a ON a.combination_id = n.combination_id "
+        f"WHERE a.segment_id IN ({placeholders}) GROUP BY a.segment_id",
+        ids,
+    )
+    pairs = fetch_frame(
+        f"SELECT a.segment_id AS first_id, b.segment_id AS second_id, SUM(n.accounts) AS shared FROM ({accounts}) n "
+        f"JOIN {COMBINATION_MEMBER_TABLE} a ON a.combination_id = n.combination_id "
+        f"JOIN {COMBINATION_MEMBER_TABLE} b ON b.combination_id = n.combination_id AND b.segment_id > a.segment_id "
+        f"WHERE a.segment_id IN ({placeholders}) AND b.segment_id IN ({placeholders}) "
+        f"GROUP BY a.segment_id, b.segment_id",
+        [*ids, *ids],
+    )
+    return sizes, pairs

@@ -1,10 +1,11 @@
-"""Background work of the insights app: warming the KPI cache after a recompute."""
+"""Background work of the insights app: the segment combinations and the KPI cache, after a recompute."""
 
 import logging
 
 from celery import shared_task
 from django.utils import timezone
 
+from .combinations import combinations_fresh, combinations_rebuild
 from .kpis.groups import grouping_for
 from .models import Grouping
 from .periods import local_today, month_period, quarter_period
@@ -13,9 +14,22 @@ from .selectors import kpi_table_cached
 logger = logging.getLogger(__name__)
 
 
+@shared_task(name="insights.tasks.segment_combinations_build_task", soft_time_limit=15 * 60, time_limit=16 * 60)
+def segment_combinations_build_task():
+    """Rebuild the segment combinations unless they already hold the current memberships."""
+    if combinations_fresh():
+        return False
+    return combinations_rebuild() is not None
+
+
 @shared_task(name="insights.tasks.kpi_cache_warm_task", soft_time_limit=15 * 60, time_limit=16 * 60)
 def kpi_cache_warm_task():
-    """Compute the dashboard's default views (this month and this quarter, by segment and by tier) into the cache."""
+    """Compute the dashboard's default views (this month and this quarter, by segment and by tier) into the cache.
+
+    The segment combinations are brought up to date first, so that these
+    views and every later one by segment read them.
+    """
+    segment_combinations_build_task()
     today = local_today(timezone.now())
     periods = [month_period(today.year, today.month), quarter_period(today.year, (today.month - 1) // 3 + 1)]
     for name in (Grouping.SEGMENT, Grouping.TIER):

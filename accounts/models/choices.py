@@ -127,6 +127,9 @@ class EventType(models.TextChoices):
     MEETING = "meeting", "Meeting"
 
 
+# Event types that count as a two-way touch with an account: the account answered or met.
+TWO_WAY_TOUCH_TYPES = (EventType.MEETING.value, EventType.CALL.value, EventType.EMAIL_REPLY.value)
+
 def choice_check(field, choices, *, allow_blank=True):
     """Build a CHECK condition that keeps a field within its choices."""
     condition = models.Q(**{f"{field}__in": list(choices.values)})

@@ -16,6 +16,7 @@ from .choices import (
     Department,
     EmployeeBand,
     EventType,
+    TWO_WAY_TOUCH_TYPES,
     IcpTier,
     LifecycleStage,
     Motion,
@@ -346,6 +347,13 @@ class EngagementEvent(SourcedRecord):
             # window. This index finds just those events, where the account and
             # time index also reads the account's events of every other type.
             models.Index(fields=["account", "type", "occurred_at"], name="event_account_type_time_idx"),
+            # KPIs find the accounts touched in a period, and whether they met, from this index alone: the
+            # two-way touches are a sixth of all events.
+            models.Index(
+                fields=["occurred_at", "account", "type"],
+                condition=Q(type__in=TWO_WAY_TOUCH_TYPES),
+                name="event_touch_time_idx",
+            ),
         ]
         constraints = [
             external_id_unique("engagementevent"),

@@ -2,8 +2,10 @@
 
 from dataclasses import dataclass
 
-# Engagement event types that count as a two-way touch with an account.
-TOUCH_EVENT_TYPES = ("meeting", "call", "email_reply")
+from accounts.models import TWO_WAY_TOUCH_TYPES
+
+# Engagement event types that count as a touch: an answer or a meeting.
+TOUCH_EVENT_TYPES = TWO_WAY_TOUCH_TYPES
 # An entry counts as answered when its first touch comes within this many days.
 RESPONSE_WINDOW_DAYS = 14
 

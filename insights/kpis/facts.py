@@ -8,12 +8,14 @@ instead of once per family keeps the dashboard fast. Grouping as of entry
 joins deals on their created date and uses the per-family queries instead.
 """
 
+from ..models import AccountCombination
 from .definitions import TOUCH_EVENT_TYPES
 from .queries import (
     ARR_TABLE,
     EVENT_TABLE,
     OPPORTUNITY_TABLE,
     TOTAL,
+    UNASSIGNED,
     adapt_datetimes,
     deal_aggregates,
     deal_relevance,
@@ -29,6 +31,7 @@ ARR_COLUMNS = ["opening_arr", "closing_arr", "expansion_arr", "contraction_arr",
 COUNT_COLUMNS = ["touched_accounts", "met_accounts", "new_customers"]
 FACT_COLUMNS = DEAL_COLUMNS + ARR_COLUMNS + COUNT_COLUMNS
 NO_CURRENCY = "CAST(NULL AS VARCHAR(3))"
+ACCOUNT_COMBINATION_TABLE = AccountCombination._meta.db_table
 
 
 def _select(values):
@@ -99,16 +102,50 @@ def account_facts(period):
 
 
 def current_figures(grouping, period):
-    """Sum every fact per (group_key, currency) for today's members, plus the total over all accounts."""
+    """Sum every fact per (group_key, currency) for today's members, plus the total over all accounts.
+
+    Returns the frame and whether it holds the unassigned figures too, as it
+    does when the grouping has fresh segment combinations.
+    """
     facts_sql, facts_params = account_facts(period)
-    relation_sql, relation_params = grouping.members_now()
-    sums = ", ".join(f"SUM(f.{column}) AS {column}" for column in FACT_COLUMNS)
     columns = f"(account_id, currency, {', '.join(FACT_COLUMNS)})"
+    combinations = grouping.combinations()
+    if combinations is not None:
+        return _combination_figures(facts_sql, facts_params, columns, combinations), True
+    relation_sql, relation_params = grouping.members_now()
+    sums = _sums("f")
     # One statement reads the facts once for the groups and for the total.
-    return fetch_frame(
+    figures = fetch_frame(
         f"WITH f {columns} AS (SELECT * FROM ({facts_sql}) u) "
         f"SELECT CAST(r.group_key AS VARCHAR(64)) AS group_key, f.currency AS currency, {sums} "
         f"FROM f JOIN ({relation_sql}) r ON r.member_id = f.account_id GROUP BY r.group_key, f.currency "
         f"UNION ALL SELECT '{TOTAL}', f.currency, {sums} FROM f GROUP BY f.currency",
         (*facts_params, *relation_params),
+    )
+    return figures, False
+
+
+def _sums(alias):
+    return ", ".join(f"SUM({alias}.{column}) AS {column}" for column in FACT_COLUMNS)
+
+
+def _combination_figures(facts_sql, facts_params, columns, combinations):
+    """Sum the facts per combination of segments first, then per segment, unassigned and total.
+
+    An account in no segment has no combination; an account whose segments
+    are all outside the chosen ones has a combination with no chosen member.
+    Both count as unassigned.
+    """
+    relation_sql, relation_params = combinations
+    return fetch_frame(
+        f"WITH f {columns} AS (SELECT * FROM ({facts_sql}) u), "
+        f"c AS (SELECT ac.combination_id AS combination_id, f.currency AS currency, {_sums('f')} "
+        f"FROM f LEFT JOIN {ACCOUNT_COMBINATION_TABLE} ac ON ac.account_id = f.account_id "
+        f"GROUP BY ac.combination_id, f.currency) "
+        f"SELECT CAST(r.group_key AS VARCHAR(64)) AS group_key, c.currency AS currency, {_sums('c')} "
+        f"FROM c JOIN ({relation_sql}) r ON r.combination_id = c.combination_id GROUP BY r.group_key, c.currency "
+        f"UNION ALL SELECT '{UNASSIGNED}', c.currency, {_sums('c')} FROM c WHERE NOT EXISTS "
+        f"(SELECT 1 FROM ({relation_sql}) r WHERE r.combination_id = c.combination_id) GROUP BY c.currency "
+        f"UNION ALL SELECT '{TOTAL}', c.currency, {_sums('c')} FROM c GROUP BY c.currency",
+        (*facts_params, *relation_params, *relation_params),
     )

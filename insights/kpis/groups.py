@@ -21,7 +21,8 @@ from django.db.models.functions import Coalesce, Lead, RowNumber, TruncDate
 from accounts.models import Account, IcpTier
 from segmentation.models import ObjectType, Segment, SegmentMembership, SegmentStatus, TierChange
 
-from ..models import Grouping
+from .. import combinations as segment_combinations
+from ..models import Grouping, SegmentCombinationMember
 from ..periods import local_midnight
 
 NOT_ICP = 0
@@ -63,6 +64,16 @@ class SegmentGrouping:
         rows = self._memberships().filter(exited_at__isnull=True)
         return sql_of(rows.values(group_key=F("segment_id"), member_id=F("account_id")))
 
+    def combinations(self):
+        """SQL of (combination_id, group_key) for the chosen segments, or None while the combinations are stale.
+
+        A stale build asks for a new one and the caller reads the memberships meanwhile.
+        """
+        if not segment_combinations.combinations_ready():
+            return None
+        rows = SegmentCombinationMember.objects.filter(segment_id__in=keys_or_none(self.keys)).order_by()
+        return sql_of(rows.values("combination_id", group_key=F("segment_id")))
+
     def members_on(self, day):
         cutoff = local_midnight(day + timedelta(days=1))
         rows = self._memberships().filter(Q(entered_at__lt=cutoff), Q(exited_at__isnull=True) | Q(exited_at__gte=cutoff))
@@ -94,6 +105,10 @@ class TierGrouping:
     def __init__(self):
         self.groups = [Group(tier.value, tier.label) for tier in IcpTier] + [Group(NOT_ICP, "Not ICP")]
         self.keys = [group.key for group in self.groups]
+
+    def combinations(self):
+        """Every account has one tier, so tiers need no combinations."""
+        return None
 
     def members_now(self):
         rows = Account.objects.order_by().values(
@@ -170,6 +185,10 @@ class PlayGrouping:
 
     def _enrollments(self):
         return self._enrollment_model().objects.filter(play_id__in=keys_or_none(self.keys), entered_at__isnull=False).order_by()
+
+    def combinations(self):
+        """An account is in few plays at a time, so plays are read from their enrollments."""
+        return None
 
     def members_now(self):
         rows = self._enrollments().filter(exited_at__isnull=True)

@@ -81,8 +81,8 @@ def _kpi_table(grouping, period, basis):
     notes = []
 
     if basis == BASIS_CURRENT:
-        combined = current_figures(grouping, period)
-        unassigned = queries.unassigned_deal_figures(grouping, period, basis)
+        combined, has_unassigned = current_figures(grouping, period)
+        unassigned = pd.DataFrame() if has_unassigned else queries.unassigned_deal_figures(grouping, period, basis)
         money, counts = combined, combined
         if not combined.empty:
             # Deal and ARR facts carry a currency; meeting and new-customer facts do not.

@@ -1,4 +1,14 @@
+from .combinations import AccountCombination, CombinationBuild, SegmentCombination, SegmentCombinationMember
 from .figures import ExchangeRate, Spend
 from .snapshots import Grouping, KpiSnapshot
 
-__all__ = ["ExchangeRate", "Grouping", "KpiSnapshot", "Spend"]
+__all__ = [
+    "AccountCombination",
+    "CombinationBuild",
+    "ExchangeRate",
+    "Grouping",
+    "KpiSnapshot",
+    "SegmentCombination",
+    "SegmentCombinationMember",
+    "Spend",
+]

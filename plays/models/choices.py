@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from accounts.models.choices import TWO_WAY_TOUCH_TYPES
+
 
 class PlayStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
@@ -93,4 +95,4 @@ class Kpi(models.TextChoices):
 
 
 # Engagement event types that count as the first touch of an enrollment.
-TOUCH_EVENT_TYPES = ["meeting", "email_reply", "call"]
+TOUCH_EVENT_TYPES = list(TWO_WAY_TOUCH_TYPES)

@@ -42,3 +42,21 @@ def fresh_insights_cache():
     from django.core.cache import caches
 
     caches["insights"].version = time.time_ns()
+
+
+@pytest.fixture(params=["memberships", "combinations"])
+def membership_source(request, monkeypatch):
+    """Run a test twice: once reading the memberships, once reading segment combinations built on first use.
+
+    Both must give the same figures; the combinations are only a faster route to them.
+    """
+    if request.param == "combinations":
+        from insights import combinations
+
+        def build_when_stale():
+            if not combinations.combinations_fresh():
+                combinations.combinations_rebuild()
+            return True
+
+        monkeypatch.setattr(combinations, "combinations_ready", build_when_stale)
+    return request.param

@@ -175,6 +175,7 @@ def verdict_world():
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("membership_source")
 def test_overlap_matrix_counts_and_jaccard(verdict_world):
     segments = list(verdict_world.values())
     overlap = overlap_matrix(segments=segments)
@@ -189,6 +190,7 @@ def test_overlap_matrix_counts_and_jaccard(verdict_world):
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("membership_source")
 def test_overlap_ignores_former_members(verdict_world):
     even, twin = verdict_world["even"], verdict_world["even_twin"]
     twin.memberships.filter(account__name="a0").update(exited_at=local(date(2024, 2, 1)))
@@ -200,6 +202,7 @@ def test_overlap_ignores_former_members(verdict_world):
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("membership_source")
 def test_verdicts_on_constructed_segments(verdict_world):
     verdicts = {verdict.segment.name: verdict for verdict in segment_verdicts(period=MARCH)}
 
@@ -226,6 +229,7 @@ def test_verdicts_on_constructed_segments(verdict_world):
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("membership_source")
 def test_verdict_keeps_segment_that_drives_a_play(verdict_world):
     if not apps.is_installed("plays"):
         pytest.skip("the plays app is not installed")
@@ -246,6 +250,7 @@ def test_verdict_keeps_segment_that_drives_a_play(verdict_world):
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("membership_source")
 def test_verdicts_with_no_closed_deals():
     segment = make_segment("Quiet")
     add_member(segment, make_account(), entered=date(2024, 1, 1))

@@ -12,7 +12,7 @@ from insights.periods import parse_period
 
 from .builders import add_member, local, make_account, make_arr, make_deal, make_event, make_segment
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("membership_source")]
 
 MARCH = parse_period("2024-03")
 
