@@ -51,6 +51,11 @@ def combinations_fresh():
     return build is not None and build.membership_version == membership_version()
 
 
+def combination_sizes():
+    """SQL of (combination_id, accounts): the accounts that hold each combination now."""
+    return f"SELECT combination_id, COUNT(*) AS accounts FROM {ACCOUNTS} GROUP BY combination_id"
+
+
 def combinations_ready():
     """Return whether readers may use the combinations now; when they may not, ask for a new build."""
     if combinations_fresh():
@@ -137,7 +142,15 @@ def _build_statements():
 
 def combinations_schedule_rebuild():
     """Ask a worker for a new build, at most once every SCHEDULE_SECONDS."""
+    if caches["insights"].add("insights:combinations:scheduled", True, SCHEDULE_SECONDS):
+        transaction.on_commit(_send_build)
+
+
+def _send_build():
     from .tasks import segment_combinations_build_task
 
-    if caches["insights"].add("insights:combinations:scheduled", True, SCHEDULE_SECONDS):
-        transaction.on_commit(segment_combinations_build_task.delay)
+    try:
+        segment_combinations_build_task.delay()
+    except Exception:
+        # The page that asked has its figures from the memberships already; a broker outage must not fail it.
+        logger.exception("Could not start a segment combination build; the next recompute starts one.")

@@ -9,10 +9,9 @@ from segmentation.models import SegmentMembership
 
 from . import combinations as segment_combinations
 from .kpis.queries import fetch_frame
-from .models import AccountCombination, SegmentCombinationMember
+from .models import SegmentCombinationMember
 
 MEMBERSHIP_TABLE = SegmentMembership._meta.db_table
-ACCOUNT_COMBINATION_TABLE = AccountCombination._meta.db_table
 COMBINATION_MEMBER_TABLE = SegmentCombinationMember._meta.db_table
 
 
@@ -91,7 +90,7 @@ def _membership_counts(ids, placeholders):
 
 def _combination_counts(ids, placeholders):
     """The same counts from the segment combinations: accounts per combination, added up per segment and pair."""
-    accounts = f"SELECT combination_id, COUNT(*) AS accounts FROM {ACCOUNT_COMBINATION_TABLE} GROUP BY combination_id"
+    accounts = segment_combinations.combination_sizes()
     sizes = fetch_frame(
         f"SELECT a.segment_id AS segment_id, SUM(n.accounts) AS members FROM ({accounts}) n "
         f"JOIN {COMBINATION_MEMBER_TABLE} a ON a.combination_id = n.combination_id "

@@ -16,6 +16,7 @@ from django.db import connection, transaction
 
 from accounts.models import Account, ArrSnapshot, EngagementEvent, Opportunity
 
+from ..combinations import combination_sizes
 from ..models import Spend
 from .definitions import RESPONSE_WINDOW_DAYS, TOUCH_EVENT_TYPES
 
@@ -165,19 +166,31 @@ def unassigned_deal_figures(grouping, period, basis):
 
 
 def account_counts(grouping, period, basis):
-    if basis == BASIS_ENTRY:
+    combinations = grouping.combinations() if basis == BASIS_CURRENT else None
+    if combinations is not None:
+        # Accounts per combination, added up per group: a few thousand rows instead of every membership.
+        sql, params = combinations
+        grouped = fetch_frame(
+            f"SELECT r.group_key AS group_key, SUM(n.accounts) AS accounts FROM ({combination_sizes()}) n "
+            f"JOIN ({sql}) r ON r.combination_id = n.combination_id GROUP BY r.group_key",
+            params,
+        )
+    elif basis == BASIS_ENTRY:
         sql, params = grouping.members_on(period.end)
-        counted = "COUNT(DISTINCT r.member_id)"
+        grouped = _member_counts(sql, params, "COUNT(DISTINCT r.member_id)")
     else:
         # Unique constraints allow one current stay per segment or play and account, and an account has one
         # tier, so no row repeats an account.
         sql, params = grouping.members_now()
-        counted = "COUNT(*)"
-    grouped = fetch_frame(
-        f"SELECT r.group_key AS group_key, {counted} AS accounts FROM ({sql}) r GROUP BY r.group_key", params
-    )
+        grouped = _member_counts(sql, params, "COUNT(*)")
     total = fetch_frame(f"SELECT '{TOTAL}' AS group_key, COUNT(*) AS accounts FROM {ACCOUNT_TABLE}")
     return concat_frames(grouped, total)
+
+
+def _member_counts(sql, params, counted):
+    return fetch_frame(
+        f"SELECT r.group_key AS group_key, {counted} AS accounts FROM ({sql}) r GROUP BY r.group_key", params
+    )
 
 
 # ARR retention

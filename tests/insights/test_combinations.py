@@ -149,3 +149,40 @@ def test_overlap_from_combinations_matches_memberships(world):
     assert any(AccountCombination._meta.db_table in query["sql"] for query in queries)
     assert from_combinations.sizes == from_memberships.sizes == {world["a"].pk: 3, world["b"].pk: 2}
     assert from_combinations.shared.equals(from_memberships.shared)
+
+
+def test_a_failed_build_request_leaves_the_figures(world, monkeypatch, caplog, django_capture_on_commit_callbacks):
+    from insights import tasks
+
+    def broker_down():
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(tasks.segment_combinations_build_task, "delay", broker_down)
+    make_deal(world["only_a"], status="won", created=date(2024, 3, 1), closed=date(2024, 3, 9), amount=100)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        table = kpi_table(grouping=grouping_for("segment"), period=MARCH)
+
+    assert next(row for row in table.rows if row.key == str(world["a"].pk)).values["pipeline_created"] == 100
+    assert "Could not start a segment combination build" in caplog.text
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the build lock is a PostgreSQL advisory lock")
+def test_a_second_build_stops_while_one_runs(world):
+    import psycopg2
+
+    from insights.combinations import BUILD_LOCK
+
+    settings_dict = connection.settings_dict
+    other = psycopg2.connect(
+        dbname=settings_dict["NAME"], user=settings_dict["USER"], password=settings_dict["PASSWORD"],
+        host=settings_dict["HOST"], port=settings_dict["PORT"],
+    )
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [BUILD_LOCK])
+        assert combinations_rebuild() is None
+    finally:
+        other.close()
+    assert not CombinationBuild.objects.exists()
+    assert combinations_rebuild() is not None

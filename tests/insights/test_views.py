@@ -293,16 +293,19 @@ def test_dashboard_serves_cached_table_until_data_changes(client, revops_user, s
     assert third != first
 
 
-def test_cache_warm_task_fills_default_views(small_world, monkeypatch):
+def test_cache_warm_task_builds_combinations_and_fills_default_views(small_world, monkeypatch):
     from django.utils import timezone
 
     from insights.kpis import table
     from insights.kpis.groups import grouping_for
     from insights.periods import month_period
     from insights.selectors import kpi_table_cached
+    from insights.combinations import combinations_fresh
     from insights.tasks import kpi_cache_warm_task
 
     kpi_cache_warm_task()
+    # The combinations were built first, so the warmed views and later ones read them.
+    assert combinations_fresh()
 
     def fail(**kwargs):
         raise AssertionError("the warmed table was computed again")
