@@ -31,7 +31,7 @@ ACCOUNTS = AccountCombination._meta.db_table
 KEYS = "insights_combination_keys"
 # Any number that no other advisory lock of the project uses.
 BUILD_LOCK = 7_300_911
-# A stale build asks for a new one at most this often.
+# Readers of a stale build request a new one at most this often.
 SCHEDULE_SECONDS = 600
 
 

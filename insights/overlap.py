@@ -89,7 +89,7 @@ def _membership_counts(ids, placeholders):
 
 
 def _combination_counts(ids, placeholders):
-    """The same counts from the segment combinations: accounts per combination, added up per segment and pair."""
+    """Count the same from the segment combinations: accounts per combination, added up per segment and pair."""
     accounts = segment_combinations.combination_sizes()
     sizes = fetch_frame(
         f"SELECT a.segment_id AS segment_id, SUM(n.accounts) AS members FROM ({accounts}) n "

@@ -16,7 +16,7 @@ logger = logging.getLogger(__name__)
 
 @shared_task(name="insights.tasks.segment_combinations_build_task", soft_time_limit=15 * 60, time_limit=16 * 60)
 def segment_combinations_build_task():
-    """Rebuild the segment combinations unless they already hold the current memberships."""
+    """Rebuild the segment combinations unless they already match the current memberships."""
     if combinations_fresh():
         return False
     return combinations_rebuild() is not None

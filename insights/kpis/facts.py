@@ -104,7 +104,7 @@ def account_facts(period):
 def current_figures(grouping, period):
     """Sum every fact per (group_key, currency) for today's members, plus the total over all accounts.
 
-    Returns the frame and whether it holds the unassigned figures too, as it
+    Returns the frame and whether it contains the unassigned figures too, as it
     does when the grouping has fresh segment combinations.
     """
     facts_sql, facts_params = account_facts(period)

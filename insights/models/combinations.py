@@ -1,4 +1,4 @@
-"""Segment combinations: the distinct sets of account segments that accounts hold together.
+"""Segment combinations: the distinct sets of account segments that accounts share.
 
 Twenty segments over a million accounts make millions of memberships but
 only a few thousand distinct sets of segments. Summing KPIs per combination
@@ -12,7 +12,7 @@ from django.db import models
 
 
 class SegmentCombination(models.Model):
-    """One set of account segments, with the accounts that held exactly that set at the last build."""
+    """One set of account segments, and how many accounts had exactly that set at the last build."""
 
     key = models.TextField(unique=True, help_text="The segment ids of the set, comma separated.")
     account_count = models.PositiveIntegerField()

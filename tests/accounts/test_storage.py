@@ -2,7 +2,6 @@
 
 from io import StringIO
 
-import psycopg2
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
@@ -10,6 +9,7 @@ from django.db.models import F
 
 from accounts.maintenance import MIN_COMPACT_BYTES, account_table_compact, account_table_sizes
 from accounts.models import Account
+from tests.postgres import second_connection
 from tests.segmentation.pipeline_helpers import eager_pipeline, make_account, run_pipeline  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -80,11 +80,7 @@ def test_compaction_shrinks_a_rewritten_table():
 @pytest.mark.django_db(transaction=True)
 def test_compaction_waits_for_an_older_transaction():
     create_accounts(3000)
-    settings_dict = connection.settings_dict
-    reader = psycopg2.connect(
-        dbname=settings_dict["NAME"], user=settings_dict["USER"], password=settings_dict["PASSWORD"],
-        host=settings_dict["HOST"], port=settings_dict["PORT"],
-    )
+    reader = second_connection()
     try:
         with reader.cursor() as cursor:
             # A snapshot from before the rewrites, which may still read the versions they replace.

@@ -44,7 +44,7 @@ def combination_of(account):
     return None if row is None else sorted(row.combination.members.values_list("segment_id", flat=True))
 
 
-def test_build_groups_accounts_by_their_current_segments(world):
+def test_build_groups_accounts_by_segments(world):
     contacts = Segment.objects.create(
         name="Contacts", slug="contacts", lens="persona", status="active", rule={"all": []},
         object_type=ObjectType.CONTACTS,
@@ -65,7 +65,7 @@ def test_build_groups_accounts_by_their_current_segments(world):
     assert CombinationBuild.objects.get().membership_version == build.membership_version
 
 
-def test_a_new_build_replaces_the_old_one(world):
+def test_rebuild_replaces_old_build(world):
     combinations_rebuild()
     SegmentMembership.objects.filter(account=world["only_a"]).update(exited_at=timezone.now())
     add_member(world["b"], world["outside"], entered=date(2024, 2, 1))
@@ -78,7 +78,7 @@ def test_a_new_build_replaces_the_old_one(world):
     assert CombinationBuild.objects.count() == 1
 
 
-def test_stale_after_each_kind_of_membership_change(world):
+def test_stale_after_membership_changes(world):
     assert not combinations_fresh()
     combinations_rebuild()
     assert combinations_fresh()
@@ -99,7 +99,7 @@ def test_stale_after_each_kind_of_membership_change(world):
     assert not combinations_fresh()
 
 
-def test_build_task_skips_a_fresh_build(world):
+def test_build_task_skips_fresh_build(world):
     assert segment_combinations_build_task() is True
     assert segment_combinations_build_task() is False
 
@@ -126,7 +126,7 @@ def test_kpis_read_combinations_only_when_fresh(world, django_capture_on_commit_
 
 
 @pytest.mark.usefixtures("membership_source")
-def test_accounts_only_in_unchosen_segments_are_unassigned(world):
+def test_unchosen_segment_accounts_unassigned(world):
     make_deal(world["both"][0], status="won", created=date(2024, 3, 1), closed=date(2024, 3, 9), amount=100)
     make_deal(world["outside"], status="won", created=date(2024, 3, 1), closed=date(2024, 3, 9), amount=20)
     make_deal(world["only_a"], status="lost", created=date(2024, 3, 1), closed=date(2024, 3, 9), amount=5)
@@ -151,7 +151,7 @@ def test_overlap_from_combinations_matches_memberships(world):
     assert from_combinations.shared.equals(from_memberships.shared)
 
 
-def test_a_failed_build_request_leaves_the_figures(world, monkeypatch, caplog, django_capture_on_commit_callbacks):
+def test_broker_outage_keeps_figures(world, monkeypatch, caplog, django_capture_on_commit_callbacks):
     from insights import tasks
 
     def broker_down():
@@ -168,20 +168,16 @@ def test_a_failed_build_request_leaves_the_figures(world, monkeypatch, caplog, d
 
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the build lock is a PostgreSQL advisory lock")
-def test_a_second_build_stops_while_one_runs(world):
-    import psycopg2
-
+def test_second_concurrent_build_stops(world):
     from insights.combinations import BUILD_LOCK
+    from tests.postgres import second_connection
 
-    settings_dict = connection.settings_dict
-    other = psycopg2.connect(
-        dbname=settings_dict["NAME"], user=settings_dict["USER"], password=settings_dict["PASSWORD"],
-        host=settings_dict["HOST"], port=settings_dict["PORT"],
-    )
+    other = second_connection()
     try:
         with other.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_lock(%s)", [BUILD_LOCK])
-        assert combinations_rebuild() is None
+            assert combinations_rebuild() is None
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [BUILD_LOCK])
     finally:
         other.close()
     assert not CombinationBuild.objects.exists()

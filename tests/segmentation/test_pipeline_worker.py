@@ -6,7 +6,6 @@ import threading
 import time
 from pathlib import Path
 
-import psycopg2
 import pytest
 from django.conf import settings as django_settings
 from django.db import connection, connections
@@ -16,6 +15,7 @@ from config.celery import app
 from segmentation.models import IcpExplanation, RecomputeRun
 from segmentation.services.defaults import pipeline_defaults_seed
 from segmentation.services.pipeline import RecomputeInProgress, recompute_request
+from tests.postgres import second_connection
 
 from .pipeline_helpers import add_contact, add_event, add_opportunity, days_before, edit, make_account, refreshed
 
@@ -164,11 +164,7 @@ def test_killed_worker_keeps_previous_results(celery_worker_process):
     add_opportunity(accounts[2], "won", amount="4000")
 
     # Hold the staging table so that the run's chunk tasks block inside their transactions.
-    database = connection.settings_dict
-    blocker = psycopg2.connect(
-        dbname=database["NAME"], user=database.get("USER") or "postgres",
-        host=database.get("HOST") or "127.0.0.1", port=database.get("PORT") or 5432,
-    )
+    blocker = second_connection()
     cursor = blocker.cursor()
     cursor.execute("LOCK TABLE accounts_derivedattributesstaging IN EXCLUSIVE MODE")
     try:
