@@ -8,7 +8,7 @@ snapshots) go after segment memberships, whose results they read.
 
 from accounts.derived import DERIVED_ATTRIBUTES_STEP
 from accounts.maintenance import ACCOUNT_COMPACTION_STEP
-from insights.steps import KPI_SNAPSHOT_STEP
+from insights.steps import KPI_SNAPSHOT_STEP, STAY_TOUCH_STEP
 from plays.steps import ENROLLMENT_STEP, JOURNEY_STEP
 from segmentation.steps import ICP_STEP, LIFECYCLE_STEP, SEGMENTS_STEP
 
@@ -19,6 +19,8 @@ STEPS = [
     SEGMENTS_STEP,
     JOURNEY_STEP,
     ENROLLMENT_STEP,
+    # First touches after the memberships they start from, and before the snapshot, which reads them.
+    STAY_TOUCH_STEP,
     # After the other steps, so the snapshot reads what every other step publishes.
     KPI_SNAPSHOT_STEP,
     # Schedules the compaction check, which runs once the run commits.

@@ -47,13 +47,20 @@ class KpiSnapshotAdmin(ComputedAdmin):
     date_hierarchy = "snapshot_date"
 
 
+class BuildAdmin(ComputedAdmin):
+    """Tables a build replaces as a whole: deleting one row would leave the rest claiming to be current."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(SegmentCombination)
-class SegmentCombinationAdmin(ComputedAdmin):
+class SegmentCombinationAdmin(BuildAdmin):
     list_display = ["key", "account_count"]
     search_fields = ["key"]
     ordering = ["-account_count"]
 
 
 @admin.register(CombinationBuild)
-class CombinationBuildAdmin(ComputedAdmin):
+class CombinationBuildAdmin(BuildAdmin):
     list_display = ["built_at", "accounts", "combinations", "seconds"]

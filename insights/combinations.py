@@ -13,13 +13,13 @@ import hashlib
 import logging
 import time
 
-from django.core.cache import caches
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from segmentation.models import ObjectType, Segment, SegmentMembership
 
+from .background import task_request_once
 from .models import AccountCombination, CombinationBuild, SegmentCombination, SegmentCombinationMember
 
 logger = logging.getLogger(__name__)
@@ -31,8 +31,6 @@ ACCOUNTS = AccountCombination._meta.db_table
 KEYS = "insights_combination_keys"
 # Any number that no other advisory lock of the project uses.
 BUILD_LOCK = 7_300_911
-# Readers of a stale build request a new one at most this often.
-SCHEDULE_SECONDS = 600
 
 
 def membership_version():
@@ -60,7 +58,7 @@ def combinations_ready():
     """Return whether readers may use the combinations now; when they may not, ask for a new build."""
     if combinations_fresh():
         return True
-    combinations_schedule_rebuild()
+    task_request_once("insights.tasks.segment_combinations_build_task")
     return False
 
 
@@ -138,19 +136,3 @@ def _build_statements():
         members,
         f"DROP TABLE {KEYS}",
     ]
-
-
-def combinations_schedule_rebuild():
-    """Ask a worker for a new build, at most once every SCHEDULE_SECONDS."""
-    if caches["insights"].add("insights:combinations:scheduled", True, SCHEDULE_SECONDS):
-        transaction.on_commit(_send_build)
-
-
-def _send_build():
-    from .tasks import segment_combinations_build_task
-
-    try:
-        segment_combinations_build_task.delay()
-    except Exception:
-        # The page that asked has its figures from the memberships already; a broker outage must not fail it.
-        logger.exception("Could not start a segment combination build; the next recompute starts one.")

@@ -1,6 +1,6 @@
-"""The recompute pipeline step this app owns: the daily KPI snapshot.
+"""The recompute pipeline steps this app owns: first touches after entry, and the daily KPI snapshot.
 
-It runs last, in the publishing transaction, so the snapshot reads the tiers,
+Both run last, in the publishing transaction, so they read the tiers,
 memberships and enrollments the same run publishes.
 """
 
@@ -9,6 +9,7 @@ from django.db import transaction
 from accounts.pipeline import PipelineStep
 
 from .services import kpi_snapshot_record
+from .touches import stay_touches_update
 
 
 def kpi_snapshot_publish(context):
@@ -24,4 +25,10 @@ def _warm_cache():
     kpi_cache_warm_task.delay()
 
 
+def stay_touches_publish(context):
+    update = stay_touches_update()
+    return {"stay_touches_written": update.stays if update else 0}
+
+
+STAY_TOUCH_STEP = PipelineStep(name="stay_touches", publish=stay_touches_publish)
 KPI_SNAPSHOT_STEP = PipelineStep(name="kpi_snapshot", publish=kpi_snapshot_publish)

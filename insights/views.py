@@ -286,7 +286,13 @@ def chosen_segments(request):
     if not raw:
         return active_segments()
     ids = segment_ids(",".join(raw))
-    return list(Segment.objects.filter(pk__in=ids, object_type="accounts").order_by("name", "id"))
+    segments = list(Segment.objects.filter(pk__in=ids, object_type="accounts").order_by("name", "id"))
+    unknown = sorted(set(ids) - {segment.pk for segment in segments})
+    if unknown:
+        raise GroupingError(
+            f"No account segment has the id {', '.join(map(str, unknown))}. Use the ids of account segments."
+        )
+    return segments
 
 
 @require_GET

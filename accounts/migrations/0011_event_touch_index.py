@@ -12,6 +12,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='engagementevent',
-            index=models.Index(condition=models.Q(('type__in', ('meeting', 'call', 'email_reply'))), fields=['occurred_at', 'account', 'type'], name='event_touch_time_idx'),
+            index=models.Index(condition=models.Q(('type', 'meeting'), ('type', 'call'), ('type', 'email_reply'), _connector='OR'), fields=['occurred_at', 'account', 'type'], name='event_touch_time_idx'),
         ),
     ]

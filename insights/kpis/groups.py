@@ -22,7 +22,8 @@ from accounts.models import Account, IcpTier
 from segmentation.models import ObjectType, Segment, SegmentMembership, SegmentStatus, TierChange
 
 from .. import combinations as segment_combinations
-from ..models import Grouping, SegmentCombinationMember
+from .. import touches
+from ..models import Grouping, SegmentCombinationMember, StayTouch
 from ..periods import local_midnight
 
 NOT_ICP = 0
@@ -74,6 +75,19 @@ class SegmentGrouping:
         rows = SegmentCombinationMember.objects.filter(segment_id__in=keys_or_none(self.keys)).order_by()
         return sql_of(rows.values("combination_id", group_key=F("segment_id")))
 
+    def first_touches(self, period):
+        """SQL of (group_key, start_at, touched_at) for the touched entries of the period, or None while stale.
+
+        Each row is a stay that began in the period and its first touch within
+        the response window, as StayTouch stores them.
+        """
+        if not touches.stay_touches_ready():
+            return None
+        rows = StayTouch.objects.filter(
+            segment_id__in=keys_or_none(self.keys), entered_at__gte=period.start_at, entered_at__lt=period.end_before
+        ).order_by()
+        return sql_of(rows.values(group_key=F("segment_id"), start_at=F("entered_at"), touched_at=F("first_touch_at")))
+
     def members_on(self, day):
         cutoff = local_midnight(day + timedelta(days=1))
         rows = self._memberships().filter(Q(entered_at__lt=cutoff), Q(exited_at__isnull=True) | Q(exited_at__gte=cutoff))
@@ -108,6 +122,10 @@ class TierGrouping:
 
     def combinations(self):
         """Every account has one tier, so tiers need no combinations."""
+        return None
+
+    def first_touches(self, period):
+        """Tier changes are matched with touches as they are read."""
         return None
 
     def members_now(self):

@@ -262,6 +262,16 @@ def response_figures(grouping, period):
     entries = fetch_frame(
         f"SELECT x.group_key AS group_key, COUNT(*) AS entries FROM ({sql}) x GROUP BY x.group_key", params
     )
+    stored = grouping.first_touches(period)
+    if stored is not None:
+        stored_sql, stored_params = stored
+        hours = seconds_between("t.touched_at", "t.start_at") + " / 3600.0"
+        answered = fetch_frame(
+            f"SELECT t.group_key AS group_key, COUNT(*) AS answered, SUM({hours}) AS touch_hours "
+            f"FROM ({stored_sql}) t GROUP BY t.group_key",
+            stored_params,
+        )
+        return _with_answered(entries, answered)
 
     # Start from the touches, which are few, and find the entries each could follow. Only touches between
     # the period's start and the end of its last response window can be a first touch.
@@ -280,6 +290,10 @@ def response_figures(grouping, period):
         f"FROM ({firsts}) t GROUP BY t.group_key",
         (*params, *bounds),
     )
+    return _with_answered(entries, answered)
+
+
+def _with_answered(entries, answered):
     if entries.empty or answered.empty:
         return entries
     return entries.merge(answered, on="group_key", how="left")

@@ -1,6 +1,7 @@
 from .combinations import AccountCombination, CombinationBuild, SegmentCombination, SegmentCombinationMember
 from .figures import ExchangeRate, Spend
 from .snapshots import Grouping, KpiSnapshot
+from .touches import StayTouch, TouchChange
 
 __all__ = [
     "AccountCombination",
@@ -11,4 +12,6 @@ __all__ = [
     "SegmentCombination",
     "SegmentCombinationMember",
     "Spend",
+    "StayTouch",
+    "TouchChange",
 ]

@@ -44,19 +44,27 @@ def fresh_insights_cache():
     caches["insights"].version = time.time_ns()
 
 
-@pytest.fixture(params=["memberships", "combinations"])
+@pytest.fixture(params=["memberships", "precomputed"])
 def membership_source(request, monkeypatch):
-    """Run a test twice: once reading the memberships, once reading segment combinations built on first use.
+    """Run a test twice: once reading the memberships and events, once reading what is precomputed from them.
 
-    Both must give the same figures; the combinations are only a faster route to them.
+    The precomputed run builds the segment combinations and the first touches
+    after entry on first use. Both must give the same figures, because the
+    precomputed tables are only a faster route to them.
     """
-    if request.param == "combinations":
-        from insights import combinations
+    if request.param == "precomputed":
+        from insights import combinations, touches
 
         def build_when_stale():
             if not combinations.combinations_fresh():
                 combinations.combinations_rebuild()
             return True
 
+        def update_when_stale():
+            if not touches.stay_touches_current():
+                touches.stay_touches_update()
+            return True
+
         monkeypatch.setattr(combinations, "combinations_ready", build_when_stale)
+        monkeypatch.setattr(touches, "stay_touches_ready", update_when_stale)
     return request.param

@@ -248,6 +248,27 @@ def test_overlap_rejects_bad_segment_ids(client, revops_user):
     assert "Invalid segments 'one,two'" in html.unescape(response.content.decode())
 
 
+@pytest.mark.parametrize("page", ["overlap", "verdicts"])
+def test_unknown_segment_ids_rejected(client, revops_user, small_world, page):
+    client.force_login(revops_user)
+    response = client.get(reverse(f"insights:{page}"), {"segments": "999999"})
+
+    assert response.status_code == 400
+    assert "No account segment has the id 999999" in html.unescape(response.content.decode())
+
+
+def test_admin_cannot_delete_combination_rows(admin_client, small_world):
+    from insights.combinations import combinations_rebuild
+    from insights.models import CombinationBuild, SegmentCombination
+
+    combinations_rebuild()
+    combination = SegmentCombination.objects.first()
+
+    assert admin_client.get(reverse("admin:insights_segmentcombination_delete", args=[combination.pk])).status_code == 403
+    build = CombinationBuild.objects.get()
+    assert admin_client.get(reverse("admin:insights_combinationbuild_delete", args=[build.pk])).status_code == 403
+
+
 def test_backtest_page_fits_propensity_model_on_request(client, revops_user, small_world):
     client.force_login(revops_user)
     response = client.get(reverse("insights:backtest"), {"period": "2024-03", "propensity": "1"})

@@ -1,0 +1,119 @@
+"""Keep StayTouch up to date from the touch change log (see insights.models.touches)."""
+
+import logging
+import time
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+
+from accounts.models import EngagementEvent
+from segmentation.models import SegmentMembership
+
+from .background import task_request_once
+from .kpis.definitions import TOUCH_EVENT_TYPES
+from .models import StayTouch, TouchChange
+
+logger = logging.getLogger(__name__)
+
+CHANGES = TouchChange._meta.db_table
+STAYS = StayTouch._meta.db_table
+MEMBERSHIPS = SegmentMembership._meta.db_table
+EVENTS = EngagementEvent._meta.db_table
+TAKEN = "insights_touch_taken"
+ACCOUNTS = "insights_touch_accounts"
+# Any number that no other advisory lock of the project uses.
+UPDATE_LOCK = 7_300_912
+
+
+@dataclass
+class TouchUpdate:
+    changes: int
+    accounts: int | None  # None when every stay was recomputed
+    stays: int
+    seconds: float
+
+
+def stay_touches_current():
+    """Return whether StayTouch reflects every committed change, with no logged change waiting."""
+    return not TouchChange.objects.exists()
+
+
+def stay_touches_ready():
+    """Return whether readers may use StayTouch now; when they may not, ask for an update."""
+    if stay_touches_current():
+        return True
+    task_request_once("insights.tasks.stay_touches_update_task")
+    return False
+
+
+def stay_touches_update():
+    """Recompute the first touches of the stays that logged changes name, and delete those changes.
+
+    Returns what was done, or None when another update holds the lock.
+    """
+    started = time.perf_counter()
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [UPDATE_LOCK])
+                if not cursor.fetchone()[0]:
+                    logger.info("A first-touch update is already running, so this one stopped.")
+                    return None
+        with connection.cursor() as cursor:
+            # The rows read now are the rows deleted at the end; a change that commits meanwhile stays logged.
+            cursor.execute(f"CREATE TEMPORARY TABLE {TAKEN} AS SELECT * FROM {CHANGES}")
+            cursor.execute(f"SELECT COUNT(*), MAX(CASE WHEN everything THEN 1 ELSE 0 END) FROM {TAKEN}")
+            changes, everything = cursor.fetchone()
+            accounts = None
+            if not changes:
+                stays = 0
+            elif everything:
+                cursor.execute(f"DELETE FROM {STAYS}")
+                cursor.execute(_insert_sql(""))
+                stays = cursor.rowcount
+            else:
+                cursor.execute(_changed_accounts_sql())
+                cursor.execute(f"SELECT COUNT(*) FROM {ACCOUNTS}")
+                accounts = cursor.fetchone()[0]
+                chosen = f"account_id IN (SELECT account_id FROM {ACCOUNTS})"
+                cursor.execute(f"DELETE FROM {STAYS} WHERE {chosen}")
+                cursor.execute(_insert_sql(f"AND m.{chosen}"))
+                stays = cursor.rowcount
+                cursor.execute(f"DROP TABLE {ACCOUNTS}")
+            cursor.execute(f"DELETE FROM {CHANGES} WHERE id IN (SELECT id FROM {TAKEN})")
+            cursor.execute(f"DROP TABLE {TAKEN}")
+    update = TouchUpdate(changes=changes, accounts=accounts, stays=stays, seconds=time.perf_counter() - started)
+    if changes:
+        logger.info(
+            "Updated first touches from %d logged changes: %s accounts, %d touched stays, in %.1f s.",
+            changes, "all" if accounts is None else accounts, stays, update.seconds,
+        )
+    return update
+
+
+def _changed_accounts_sql():
+    touch_types = ", ".join(f"'{value}'" for value in TOUCH_EVENT_TYPES)
+    return (
+        f"CREATE TEMPORARY TABLE {ACCOUNTS} AS "
+        f"SELECT t.account_id AS account_id FROM {TAKEN} t WHERE t.account_id IS NOT NULL "
+        f"UNION SELECT e.account_id FROM {TAKEN} t JOIN {EVENTS} e "
+        f"ON e.id BETWEEN t.first_event_id AND t.last_event_id WHERE e.type IN ({touch_types}) "
+        f"UNION SELECT m.account_id FROM {TAKEN} t JOIN {MEMBERSHIPS} m "
+        f"ON m.id BETWEEN t.first_stay_id AND t.last_stay_id WHERE m.account_id IS NOT NULL"
+    )
+
+
+def _insert_sql(condition):
+    """INSERT ... SELECT of the first touch of every stay that has one, limited by `condition` on m."""
+    from .kpis.queries import window_end
+
+    touch_types = ", ".join(f"'{value}'" for value in TOUCH_EVENT_TYPES)
+    return (
+        f"INSERT INTO {STAYS} (membership_id, segment_id, account_id, entered_at, first_touch_at) "
+        f"SELECT m.id, m.segment_id, m.account_id, m.entered_at, MIN(e.occurred_at) "
+        f"FROM {MEMBERSHIPS} m JOIN {EVENTS} e ON e.account_id = m.account_id "
+        f"AND e.occurred_at >= m.entered_at AND e.occurred_at <= {window_end('m.entered_at')} "
+        f"WHERE m.account_id IS NOT NULL AND e.type IN ({touch_types}) {condition} "
+        f"GROUP BY m.id, m.segment_id, m.account_id, m.entered_at"
+    )
+

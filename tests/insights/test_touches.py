@@ -1,0 +1,182 @@
+"""First touches after entry: the change log the triggers write, the update that reads it, and its readers."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import EngagementEvent
+from insights.kpis.groups import grouping_for
+from insights.kpis.table import kpi_table
+from insights.models import StayTouch, TouchChange
+from insights.periods import parse_period
+from insights.touches import stay_touches_current, stay_touches_ready, stay_touches_update
+
+from tests.segmentation.pipeline_helpers import eager_pipeline, run_pipeline  # noqa: F401
+
+from .builders import add_member, local, make_account, make_event, make_segment
+
+pytestmark = pytest.mark.django_db
+
+MARCH = parse_period("2024-03")
+ENTERED = local(date(2024, 3, 1), 9)
+
+
+@pytest.fixture
+def settled():
+    """Start from an up-to-date StayTouch, whatever the migrations and earlier writes logged."""
+    stay_touches_update()
+    assert stay_touches_current()
+
+
+def first_touch(stay):
+    row = StayTouch.objects.filter(membership=stay).first()
+    return None if row is None else row.first_touch_at
+
+
+@pytest.mark.usefixtures("settled")
+def test_touch_event_and_stay_are_logged():
+    account = make_account()
+    add_member(make_segment("Logged"), account, entered=ENTERED)
+    assert not stay_touches_current()
+    stay_touches_update()
+
+    make_event(account, "web_visit", ENTERED)
+    assert stay_touches_current()
+
+    make_event(account, "call", ENTERED)
+    assert not stay_touches_current()
+
+
+@pytest.mark.usefixtures("settled")
+def test_first_touch_within_window():
+    segment = make_segment("Window")
+    on_time, at_limit, too_late, before = (make_account() for _ in range(4))
+    stays = {account: add_member(segment, account, entered=ENTERED) for account in (on_time, at_limit, too_late, before)}
+    make_event(on_time, "email_open", ENTERED + timedelta(hours=1))
+    make_event(on_time, "meeting", ENTERED + timedelta(hours=5))
+    make_event(on_time, "call", ENTERED + timedelta(hours=3))
+    make_event(at_limit, "call", ENTERED + timedelta(days=14))
+    make_event(too_late, "call", ENTERED + timedelta(days=14, seconds=1))
+    make_event(before, "call", ENTERED - timedelta(seconds=1))
+
+    update = stay_touches_update()
+
+    assert first_touch(stays[on_time]) == ENTERED + timedelta(hours=3)
+    assert first_touch(stays[at_limit]) == ENTERED + timedelta(days=14)
+    assert first_touch(stays[too_late]) is None
+    assert first_touch(stays[before]) is None
+    assert update.stays == 2
+    assert stay_touches_current()
+
+
+@pytest.mark.usefixtures("settled")
+def test_late_edited_and_deleted_touches_move_first_touch():
+    account = make_account()
+    stay = add_member(make_segment("Late"), account, entered=ENTERED)
+    later = make_event(account, "meeting", ENTERED + timedelta(days=5))
+    stay_touches_update()
+    assert first_touch(stay) == ENTERED + timedelta(days=5)
+
+    # A touch imported afterwards, from before the first one.
+    earlier = make_event(account, "call", ENTERED + timedelta(days=1))
+    stay_touches_update()
+    assert first_touch(stay) == ENTERED + timedelta(days=1)
+
+    EngagementEvent.objects.filter(pk=earlier.pk).update(occurred_at=ENTERED + timedelta(days=2))
+    stay_touches_update()
+    assert first_touch(stay) == ENTERED + timedelta(days=2)
+
+    EngagementEvent.objects.filter(pk=earlier.pk).delete()
+    stay_touches_update()
+    assert first_touch(stay) == ENTERED + timedelta(days=5)
+
+    EngagementEvent.objects.filter(pk=later.pk).update(type="web_visit")
+    stay_touches_update()
+    assert first_touch(stay) is None
+
+
+@pytest.mark.usefixtures("settled")
+def test_update_recomputes_only_logged_accounts():
+    segment = make_segment("Scoped")
+    quiet, busy = make_account(), make_account()
+    add_member(segment, quiet, entered=ENTERED)
+    add_member(segment, busy, entered=ENTERED)
+    make_event(quiet, "call", ENTERED + timedelta(hours=1))
+    stay_touches_update()
+
+    make_event(busy, "call", ENTERED + timedelta(hours=2))
+    update = stay_touches_update()
+
+    assert update.accounts == 1
+    assert StayTouch.objects.count() == 2
+
+
+@pytest.mark.usefixtures("settled")
+def test_everything_request_recomputes_every_stay():
+    account = make_account()
+    stay = add_member(make_segment("All"), account, entered=ENTERED)
+    make_event(account, "call", ENTERED + timedelta(hours=1))
+    stay_touches_update()
+    StayTouch.objects.all().delete()
+    TouchChange.objects.create(everything=True)
+
+    update = stay_touches_update()
+
+    assert update.accounts is None
+    assert first_touch(stay) == ENTERED + timedelta(hours=1)
+
+
+@pytest.mark.usefixtures("settled")
+def test_response_figures_read_stored_touches_only_when_current(django_capture_on_commit_callbacks):
+    account = make_account()
+    segment = make_segment("Read")
+    add_member(segment, account, entered=ENTERED)
+    make_event(account, "call", ENTERED + timedelta(hours=4))
+
+    with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks() as callbacks:
+        stale = kpi_table(grouping=grouping_for("segment"), period=MARCH)
+    assert not any(StayTouch._meta.db_table in query["sql"] for query in queries)
+    assert [callback.args[0] for callback in callbacks].count("insights.tasks.stay_touches_update_task") == 1
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert not stay_touches_ready()
+    assert callbacks == []
+
+    stay_touches_update()
+    with CaptureQueriesContext(connection) as queries:
+        current = kpi_table(grouping=grouping_for("segment"), period=MARCH)
+    assert any(StayTouch._meta.db_table in query["sql"] for query in queries)
+    for table in (stale, current):
+        values = next(row for row in table.rows if row.key == str(segment.pk)).values
+        assert values["response_rate"] == 1
+        assert values["speed_to_engage_hours"] == pytest.approx(4)
+
+
+@pytest.mark.usefixtures("eager_pipeline")
+def test_pipeline_run_leaves_first_touches_current():
+    account = make_account()
+    stay = add_member(make_segment("Piped"), account, entered=ENTERED)
+    make_event(account, "call", ENTERED + timedelta(hours=2))
+
+    run = run_pipeline()
+
+    assert run.status == "published", run.error
+    assert stay_touches_current()
+    assert first_touch(stay) == ENTERED + timedelta(hours=2)
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the update lock is a PostgreSQL advisory lock")
+def test_second_concurrent_update_stops():
+    from insights.touches import UPDATE_LOCK
+    from tests.postgres import second_connection
+
+    other = second_connection()
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [UPDATE_LOCK])
+            assert stay_touches_update() is None
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [UPDATE_LOCK])
+    finally:
+        other.close()
+    assert stay_touches_update() is not None
