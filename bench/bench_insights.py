@@ -1,16 +1,17 @@
 """Benchmark the insights dashboard on the standard data set (1,000,000 accounts, about 500,000 deals).
 
-It creates twenty segments with the rule engine, twelve months of ARR for
-every account with ARR, and exchange rates for the data set's currencies,
-then times full requests through Django's test client:
+It creates twenty segments with the rule engine, entered in the middle of
+the period, twelve months of ARR for every account with ARR, and exchange
+rates for the data set's currencies, then times full requests through
+Django's test client:
 
 - the KPI dashboard for the twenty segments, a quarter, today's membership;
 - the same grouped as of entry, by tier, and the overlap, verdict and
   backtest pages.
 
-The dashboard is timed with the segment combinations built (as after a
-recompute) and with them stale (as after a membership change that no build
-has followed yet). The baseline, measured in the same run, is the same
+The dashboard is timed with the segment combinations and first touches
+precomputed (as after a recompute) and with both stale (as after a change
+that no update has followed yet). The baseline, measured in the same run, is the same
 figures for the twenty segments written by hand as four plain SQL
 aggregates with no conversion, shaping or rendering. The segments are drafts, so the nightly pipeline and
 its benchmark never recompute them. Everything the script creates is
@@ -34,6 +35,8 @@ import common  # noqa: E402
 SEGMENT_PREFIX = "bench-insights-"
 USER_NAME = "bench-insights"
 PERIOD = "2025-Q2"
+# The segments are materialized in the middle of the period, so touches in the data follow their entries.
+ENTRY_DAY = datetime.date(2025, 5, 15)
 GOAL_SECONDS = 2.0
 
 # Twenty segments over fields the generator fills without a recompute.
@@ -133,6 +136,7 @@ def cleanup():
     ids = list(Segment.objects.filter(slug__startswith=SEGMENT_PREFIX).values_list("pk", flat=True))
     if ids:
         # One plain DELETE by segment is far faster than the ORM's cascade over millions of rows.
+        execute("DELETE FROM insights_staytouch WHERE segment_id = ANY(%s)", [ids])
         execute("DELETE FROM segmentation_segmentmembership WHERE segment_id = ANY(%s)", [ids])
         Segment.objects.filter(pk__in=ids).delete()
     ArrSnapshot.objects.filter(source="bench-insights").delete()
@@ -159,11 +163,13 @@ def segments_prepare():
     from segmentation.services.segments import segment_create, segment_recompute
 
     existing = list(Segment.objects.filter(slug__startswith=SEGMENT_PREFIX).order_by("pk"))
-    if len(existing) == len(SEGMENTS) and all(segment.member_count for segment in existing):
+    if len(existing) == len(SEGMENTS) and all(
+        segment.member_count and segment.last_recomputed_at.date() == ENTRY_DAY for segment in existing
+    ):
         print(f"Reusing the {len(existing)} segments kept by an earlier run.", flush=True)
         return existing
     cleanup()
-    entered = datetime.datetime.combine(common.STANDARD_AS_OF, datetime.time(2), tzinfo=datetime.timezone.utc)
+    entered = datetime.datetime.combine(ENTRY_DAY, datetime.time(2), tzinfo=datetime.timezone.utc)
     started = time.perf_counter()
     segments = []
     for suffix, rule in SEGMENTS:
@@ -224,7 +230,9 @@ def main():
     from django.test.utils import setup_test_environment
 
     from insights import combinations as segment_combinations
+    from insights import touches as stay_touches
     from insights.combinations import combinations_rebuild
+    from insights.touches import stay_touches_update
     from insights.kpis.queries import analytics_settings
     from insights.periods import parse_period
 
@@ -265,18 +273,24 @@ def main():
         build = combinations_rebuild()
         print(f"Built {build.combinations:,} segment combinations of {build.accounts:,} accounts "
               f"in {build.seconds:.1f} s.", flush=True)
+        update = stay_touches_update()
+        print(f"Stored first touches: {update.stays:,} touched stays from {update.changes:,} logged changes "
+              f"in {update.seconds:.1f} s.", flush=True)
         dashboard_page = page("/insights/", period=PERIOD, segments=ids.split(","))
         dashboard = timed("Dashboard, 20 segments, computed (cache empty)", dashboard_page, options.repeat, cold=True)
 
         def from_memberships():
-            # As between a membership change and the next build: the combinations are stale.
-            ready, segment_combinations.combinations_ready = segment_combinations.combinations_ready, lambda: False
+            # As between a change and the next update: the combinations and first touches are stale.
+            combinations_ready = segment_combinations.combinations_ready
+            touches_ready = stay_touches.stay_touches_ready
+            segment_combinations.combinations_ready = stay_touches.stay_touches_ready = lambda: False
             try:
                 dashboard_page()
             finally:
-                segment_combinations.combinations_ready = ready
+                segment_combinations.combinations_ready = combinations_ready
+                stay_touches.stay_touches_ready = touches_ready
 
-        stale = timed("Dashboard, 20 segments, computed, combinations stale", from_memberships, options.repeat,
+        stale = timed("Dashboard, 20 segments, computed, nothing precomputed", from_memberships, options.repeat,
                       cold=True)
         cached = timed("Dashboard, 20 segments, from the KPI cache", dashboard_page, options.repeat)
         results = [
@@ -290,7 +304,7 @@ def main():
         figures = [(label, timed(label, function, options.repeat, cold=cold)) for label, function, cold in results]
 
         print(f"\nDashboard for 20 segments: computed in {dashboard:.3f} s, {dashboard / base:.1f}x the hand-written "
-              f"SQL ({base:.3f} s); {stale:.3f} s while the combinations are stale; from the cache in {cached:.3f} s. "
+              f"SQL ({base:.3f} s); {stale:.3f} s with nothing precomputed; from the cache in {cached:.3f} s. "
               f"Goal {GOAL_SECONDS:.1f} s: "
               f"{'met' if dashboard < GOAL_SECONDS else 'missed'} when computed, "
               f"{'met' if cached < GOAL_SECONDS else 'missed'} from the cache.", flush=True)

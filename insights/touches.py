@@ -1,4 +1,4 @@
-"""Keep StayTouch up to date from the touch change log (see insights.models.touches)."""
+"""Keep SegmentEntryCount and StayTouch up to date from the touch change log (see insights.models.touches)."""
 
 import logging
 import time
@@ -11,16 +11,18 @@ from segmentation.models import SegmentMembership
 
 from .background import task_request_once
 from .kpis.definitions import TOUCH_EVENT_TYPES
-from .models import StayTouch, TouchChange
+from .models import SegmentEntryCount, StayTouch, TouchChange
 
 logger = logging.getLogger(__name__)
 
 CHANGES = TouchChange._meta.db_table
 STAYS = StayTouch._meta.db_table
+COUNTS = SegmentEntryCount._meta.db_table
 MEMBERSHIPS = SegmentMembership._meta.db_table
 EVENTS = EngagementEvent._meta.db_table
 TAKEN = "insights_touch_taken"
 ACCOUNTS = "insights_touch_accounts"
+INSTANTS = "insights_touch_instants"
 # Any number that no other advisory lock of the project uses.
 UPDATE_LOCK = 7_300_912
 
@@ -34,12 +36,12 @@ class TouchUpdate:
 
 
 def stay_touches_current():
-    """Return whether StayTouch reflects every committed change, with no logged change waiting."""
+    """Return whether the entry counts and first touches reflect every committed change, with no change waiting."""
     return not TouchChange.objects.exists()
 
 
 def stay_touches_ready():
-    """Return whether readers may use StayTouch now; when they may not, ask for an update."""
+    """Return whether readers may use the entry counts and first touches now; when they may not, ask for an update."""
     if stay_touches_current():
         return True
     task_request_once("insights.tasks.stay_touches_update_task")
@@ -47,7 +49,7 @@ def stay_touches_ready():
 
 
 def stay_touches_update():
-    """Recompute the first touches of the stays that logged changes name, and delete those changes.
+    """Recompute the entry counts and first touches that logged changes name, and delete those changes.
 
     Returns what was done, or None when another update holds the lock.
     """
@@ -64,31 +66,56 @@ def stay_touches_update():
             cursor.execute(f"CREATE TEMPORARY TABLE {TAKEN} AS SELECT * FROM {CHANGES}")
             cursor.execute(f"SELECT COUNT(*), MAX(CASE WHEN everything THEN 1 ELSE 0 END) FROM {TAKEN}")
             changes, everything = cursor.fetchone()
-            accounts = None
-            if not changes:
-                stays = 0
-            elif everything:
-                cursor.execute(f"DELETE FROM {STAYS}")
-                cursor.execute(_insert_sql(""))
+            accounts, stays = None, 0
+            if changes and everything:
+                for sql in (f"DELETE FROM {COUNTS}", _count_insert_sql(""), f"DELETE FROM {STAYS}"):
+                    cursor.execute(sql)
+                cursor.execute(_touch_insert_sql(""))
                 stays = cursor.rowcount
-            else:
-                cursor.execute(_changed_accounts_sql())
-                cursor.execute(f"SELECT COUNT(*) FROM {ACCOUNTS}")
-                accounts = cursor.fetchone()[0]
-                chosen = f"account_id IN (SELECT account_id FROM {ACCOUNTS})"
-                cursor.execute(f"DELETE FROM {STAYS} WHERE {chosen}")
-                cursor.execute(_insert_sql(f"AND m.{chosen}"))
-                stays = cursor.rowcount
-                cursor.execute(f"DROP TABLE {ACCOUNTS}")
+            elif changes:
+                accounts, stays = _update_named(cursor)
             cursor.execute(f"DELETE FROM {CHANGES} WHERE id IN (SELECT id FROM {TAKEN})")
             cursor.execute(f"DROP TABLE {TAKEN}")
     update = TouchUpdate(changes=changes, accounts=accounts, stays=stays, seconds=time.perf_counter() - started)
     if changes:
         logger.info(
-            "Updated first touches from %d logged changes: %s accounts, %d touched stays, in %.1f s.",
+            "Updated entry counts and first touches from %d logged changes: %s accounts, %d touched stays, in %.1f s.",
             changes, "all" if accounts is None else accounts, stays, update.seconds,
         )
     return update
+
+
+def _update_named(cursor):
+    """Recompute the entry counts of the named segments and instants, and the first touches of the named accounts."""
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {INSTANTS} AS "
+        f"SELECT m.segment_id AS segment_id, m.entered_at AS entered_at FROM {TAKEN} t JOIN {MEMBERSHIPS} m "
+        f"ON m.id BETWEEN t.first_stay_id AND t.last_stay_id WHERE m.account_id IS NOT NULL "
+        f"UNION SELECT t.segment_id, t.entered_at FROM {TAKEN} t WHERE t.segment_id IS NOT NULL"
+    )
+    named = f"EXISTS (SELECT 1 FROM {INSTANTS} i WHERE i.segment_id = {{0}}.segment_id AND i.entered_at = {{0}}.entered_at)"
+    cursor.execute(f"DELETE FROM {COUNTS} WHERE {named.format(COUNTS)}")
+    cursor.execute(_count_insert_sql(f"AND {named.format('m')}"))
+    cursor.execute(f"DROP TABLE {INSTANTS}")
+
+    cursor.execute(_changed_accounts_sql())
+    cursor.execute(f"SELECT COUNT(*) FROM {ACCOUNTS}")
+    accounts = cursor.fetchone()[0]
+    chosen = f"account_id IN (SELECT account_id FROM {ACCOUNTS})"
+    cursor.execute(f"DELETE FROM {STAYS} WHERE {chosen}")
+    cursor.execute(_touch_insert_sql(f"AND m.{chosen}"))
+    stays = cursor.rowcount
+    cursor.execute(f"DROP TABLE {ACCOUNTS}")
+    return accounts, stays
+
+
+def _count_insert_sql(condition):
+    """INSERT ... SELECT of the account stays per segment and entry instant, limited by `condition` on m."""
+    return (
+        f"INSERT INTO {COUNTS} (segment_id, entered_at, entries) "
+        f"SELECT m.segment_id, m.entered_at, COUNT(*) FROM {MEMBERSHIPS} m "
+        f"WHERE m.account_id IS NOT NULL {condition} GROUP BY m.segment_id, m.entered_at"
+    )
 
 
 def _changed_accounts_sql():
@@ -103,7 +130,7 @@ def _changed_accounts_sql():
     )
 
 
-def _insert_sql(condition):
+def _touch_insert_sql(condition):
     """INSERT ... SELECT of the first touch of every stay that has one, limited by `condition` on m."""
     from .kpis.queries import window_end
 

@@ -1,9 +1,10 @@
-"""Triggers that log every change which can move a stay's first touch into insights_touchchange.
+"""Triggers that log every change which can move entry counts or first touches into insights_touchchange.
 
-On PostgreSQL they are statement-level: an INSERT of a million events adds
-one row with the range of their ids, and updates and deletes add the
-distinct accounts whose touches they changed. SQLite has only row-level
-triggers and logs one account per row. Table names and touch types are
+On PostgreSQL they are statement-level: an INSERT of a million events or
+stays adds one row with the range of their ids, event updates and deletes
+add the distinct accounts whose touches they changed, and stay deletes the
+distinct segments and entry instants they removed. SQLite has only
+row-level triggers and logs one row per changed row. Table names and touch types are
 written out, so they match the tables as migrated.
 """
 
@@ -55,6 +56,15 @@ BEGIN
 END $$;
 CREATE OR REPLACE TRIGGER insights_touch_stays_inserted AFTER INSERT ON {MEMBERSHIPS}
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION insights_touch_stays_inserted();
+
+CREATE OR REPLACE FUNCTION insights_touch_stays_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO {CHANGES} (segment_id, entered_at, everything)
+    SELECT DISTINCT segment_id, entered_at, false FROM old_rows WHERE account_id IS NOT NULL;
+    RETURN NULL;
+END $$;
+CREATE OR REPLACE TRIGGER insights_touch_stays_deleted AFTER DELETE ON {MEMBERSHIPS}
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION insights_touch_stays_deleted();
 """
 
 POSTGRESQL_REVERSE = f"""
@@ -62,10 +72,12 @@ DROP TRIGGER IF EXISTS insights_touch_events_inserted ON {EVENTS};
 DROP TRIGGER IF EXISTS insights_touch_events_updated ON {EVENTS};
 DROP TRIGGER IF EXISTS insights_touch_events_deleted ON {EVENTS};
 DROP TRIGGER IF EXISTS insights_touch_stays_inserted ON {MEMBERSHIPS};
+DROP TRIGGER IF EXISTS insights_touch_stays_deleted ON {MEMBERSHIPS};
 DROP FUNCTION IF EXISTS insights_touch_events_inserted();
 DROP FUNCTION IF EXISTS insights_touch_events_updated();
 DROP FUNCTION IF EXISTS insights_touch_events_deleted();
 DROP FUNCTION IF EXISTS insights_touch_stays_inserted();
+DROP FUNCTION IF EXISTS insights_touch_stays_deleted();
 """
 
 SQLITE_FORWARD = [
@@ -84,7 +96,11 @@ SQLITE_FORWARD = [
     END""",
     f"""CREATE TRIGGER IF NOT EXISTS insights_touch_stays_inserted AFTER INSERT ON {MEMBERSHIPS}
         WHEN NEW.account_id IS NOT NULL BEGIN
-        INSERT INTO {CHANGES} (account_id, everything) VALUES (NEW.account_id, 0);
+        INSERT INTO {CHANGES} (first_stay_id, last_stay_id, everything) VALUES (NEW.id, NEW.id, 0);
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS insights_touch_stays_deleted AFTER DELETE ON {MEMBERSHIPS}
+        WHEN OLD.account_id IS NOT NULL BEGIN
+        INSERT INTO {CHANGES} (segment_id, entered_at, everything) VALUES (OLD.segment_id, OLD.entered_at, 0);
     END""",
 ]
 SQLITE_REVERSE = [
@@ -92,6 +108,7 @@ SQLITE_REVERSE = [
     "DROP TRIGGER IF EXISTS insights_touch_events_updated",
     "DROP TRIGGER IF EXISTS insights_touch_events_deleted",
     "DROP TRIGGER IF EXISTS insights_touch_stays_inserted",
+    "DROP TRIGGER IF EXISTS insights_touch_stays_deleted",
 ]
 
 TRIGGER_NAMES = (
@@ -99,6 +116,7 @@ TRIGGER_NAMES = (
     "insights_touch_events_updated",
     "insights_touch_events_deleted",
     "insights_touch_stays_inserted",
+    "insights_touch_stays_deleted",
 )
 
 

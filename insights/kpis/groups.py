@@ -23,7 +23,7 @@ from segmentation.models import ObjectType, Segment, SegmentMembership, SegmentS
 
 from .. import combinations as segment_combinations
 from .. import touches
-from ..models import Grouping, SegmentCombinationMember, StayTouch
+from ..models import Grouping, SegmentCombinationMember, SegmentEntryCount, StayTouch
 from ..periods import local_midnight
 
 NOT_ICP = 0
@@ -75,6 +75,15 @@ class SegmentGrouping:
         rows = SegmentCombinationMember.objects.filter(segment_id__in=keys_or_none(self.keys)).order_by()
         return sql_of(rows.values("combination_id", group_key=F("segment_id")))
 
+    def entry_counts(self, period):
+        """SQL of (group_key, entries) for the entries of the period from the stored counts, or None while stale."""
+        if not touches.stay_touches_ready():
+            return None
+        rows = SegmentEntryCount.objects.filter(
+            segment_id__in=keys_or_none(self.keys), entered_at__gte=period.start_at, entered_at__lt=period.end_before
+        ).order_by()
+        return sql_of(rows.values("entries", group_key=F("segment_id")))
+
     def first_touches(self, period):
         """SQL of (group_key, start_at, touched_at) for the touched entries of the period, or None while stale.
 
@@ -122,6 +131,10 @@ class TierGrouping:
 
     def combinations(self):
         """Every account has one tier, so tiers need no combinations."""
+        return None
+
+    def entry_counts(self, period):
+        """Tier changes are counted as they are read."""
         return None
 
     def first_touches(self, period):

@@ -259,9 +259,17 @@ def response_figures(grouping, period):
             f"SUM({hours}) AS touch_hours FROM ({sql}) x GROUP BY x.group_key",
             params,
         )
-    entries = fetch_frame(
-        f"SELECT x.group_key AS group_key, COUNT(*) AS entries FROM ({sql}) x GROUP BY x.group_key", params
-    )
+    counts = grouping.entry_counts(period)
+    if counts is None:
+        entries = fetch_frame(
+            f"SELECT x.group_key AS group_key, COUNT(*) AS entries FROM ({sql}) x GROUP BY x.group_key", params
+        )
+    else:
+        counts_sql, counts_params = counts
+        entries = fetch_frame(
+            f"SELECT c.group_key AS group_key, SUM(c.entries) AS entries FROM ({counts_sql}) c GROUP BY c.group_key",
+            counts_params,
+        )
     stored = grouping.first_touches(period)
     if stored is not None:
         stored_sql, stored_params = stored

@@ -1,7 +1,7 @@
 from .combinations import AccountCombination, CombinationBuild, SegmentCombination, SegmentCombinationMember
 from .figures import ExchangeRate, Spend
 from .snapshots import Grouping, KpiSnapshot
-from .touches import StayTouch, TouchChange
+from .touches import SegmentEntryCount, StayTouch, TouchChange
 
 __all__ = [
     "AccountCombination",
@@ -11,6 +11,7 @@ __all__ = [
     "KpiSnapshot",
     "SegmentCombination",
     "SegmentCombinationMember",
+    "SegmentEntryCount",
     "Spend",
     "StayTouch",
     "TouchChange",

@@ -1,14 +1,15 @@
-"""The first touch after each segment entry, kept up to date from a log of the changes that can move it.
+"""Entry counts and the first touch after each segment entry, kept up to date from a change log.
 
-Response rate and speed-to-engage match every entry of a period with the
-account's touches in the response window after it, which costs seconds when
-a period holds millions of entries. StayTouch stores that first touch for
-each stay that has one. Database triggers on memberships and engagement
-events append to TouchChange in the writing transaction, so every change
-that can move a first touch leaves a row, and the rows become visible when
-the change commits. insights.touches recomputes the stays the rows name and
-deletes exactly the rows it read. Readers use StayTouch only while no row is
-waiting.
+Response rate and speed-to-engage count the entries of a period and match
+each with the account's touches in the response window after it, which
+costs seconds when a period holds millions of entries. SegmentEntryCount
+stores the entries of each segment per entry instant (a recompute enters
+all its stays at one instant), and StayTouch the first touch of each stay
+that has one. Database triggers on memberships and engagement events append
+to TouchChange in the writing transaction, so every change that can move
+these figures leaves a row, and the rows become visible when the change
+commits. insights.touches recomputes what the rows name and deletes exactly
+the rows it read. Readers use both tables only while no row is waiting.
 """
 
 from django.db import models
@@ -29,8 +30,24 @@ class StayTouch(models.Model):
         indexes = [models.Index(fields=["segment", "entered_at"], name="stay_touch_segment_entry_idx")]
 
 
+class SegmentEntryCount(models.Model):
+    """How many account stays of a segment began at one instant."""
+
+    segment = models.ForeignKey("segmentation.Segment", on_delete=models.CASCADE, related_name="+")
+    entered_at = models.DateTimeField()
+    entries = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["segment", "entered_at"], name="segment_entry_count_unique"),
+        ]
+
+
 class TouchChange(models.Model):
-    """A change that can move first touches, written by triggers: accounts, inserted event ids or stay ids.
+    """A change that can move entry counts or first touches, written by triggers.
+
+    It names an account whose touches changed, a range of inserted event or
+    stay ids, or the segment and entry instant of a deleted stay.
 
     `everything` asks for every stay to be recomputed, as after the table is
     first created.
@@ -41,4 +58,6 @@ class TouchChange(models.Model):
     last_event_id = models.BigIntegerField(null=True, blank=True)
     first_stay_id = models.BigIntegerField(null=True, blank=True)
     last_stay_id = models.BigIntegerField(null=True, blank=True)
+    segment_id = models.BigIntegerField(null=True, blank=True)
+    entered_at = models.DateTimeField(null=True, blank=True)
     everything = models.BooleanField(default=False)

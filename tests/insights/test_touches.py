@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import EngagementEvent
 from insights.kpis.groups import grouping_for
 from insights.kpis.table import kpi_table
-from insights.models import StayTouch, TouchChange
+from insights.models import SegmentEntryCount, StayTouch, TouchChange
 from insights.periods import parse_period
 from insights.touches import stay_touches_current, stay_touches_ready, stay_touches_update
 
@@ -95,6 +95,31 @@ def test_late_edited_and_deleted_touches_move_first_touch():
     EngagementEvent.objects.filter(pk=later.pk).update(type="web_visit")
     stay_touches_update()
     assert first_touch(stay) is None
+
+
+def entry_counts(segment):
+    return sorted(SegmentEntryCount.objects.filter(segment=segment).values_list("entered_at", "entries"))
+
+
+@pytest.mark.usefixtures("settled")
+def test_entry_counts_follow_inserts_and_deletes():
+    segment = make_segment("Counted")
+    accounts = [make_account() for _ in range(3)]
+    add_member(segment, accounts[0], entered=ENTERED, exited=ENTERED + timedelta(hours=12))
+    for account in accounts[1:]:
+        add_member(segment, account, entered=ENTERED)
+    add_member(segment, accounts[0], entered=ENTERED + timedelta(days=1))
+    stay_touches_update()
+    assert entry_counts(segment) == [(ENTERED, 3), (ENTERED + timedelta(days=1), 1)]
+
+    accounts[1].delete()
+    assert not stay_touches_current()
+    stay_touches_update()
+    assert entry_counts(segment) == [(ENTERED, 2), (ENTERED + timedelta(days=1), 1)]
+
+    accounts[0].delete()
+    stay_touches_update()
+    assert entry_counts(segment) == [(ENTERED, 1)]
 
 
 @pytest.mark.usefixtures("settled")
