@@ -4,19 +4,24 @@ import logging
 import time
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Case, F, IntegerField, Value, When
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast, Coalesce, ExtractDay, ExtractMonth, ExtractYear
 
 from accounts.models import EngagementEvent
 from segmentation.models import SegmentMembership
 
 from .background import task_request_once
 from .kpis.definitions import TOUCH_EVENT_TYPES
-from .models import SegmentEntryCount, StayTouch, TouchChange
+from .models import AccountTouchYear, SegmentEntryCount, StayTouch, TouchChange, TouchState
 
 logger = logging.getLogger(__name__)
 
 CHANGES = TouchChange._meta.db_table
 STAYS = StayTouch._meta.db_table
+YEARS = AccountTouchYear._meta.db_table
 COUNTS = SegmentEntryCount._meta.db_table
 MEMBERSHIPS = SegmentMembership._meta.db_table
 EVENTS = EngagementEvent._meta.db_table
@@ -36,8 +41,9 @@ class TouchUpdate:
 
 
 def stay_touches_current():
-    """Return whether the entry counts and first touches reflect every committed change, with no change waiting."""
-    return not TouchChange.objects.exists()
+    """Return whether the stored touch figures reflect every committed change, in today's time zone."""
+    in_time_zone = TouchState.objects.filter(pk=1, time_zone=settings.TIME_ZONE).exists()
+    return in_time_zone and not TouchChange.objects.exists()
 
 
 def stay_touches_ready():
@@ -66,14 +72,19 @@ def stay_touches_update():
             cursor.execute(f"CREATE TEMPORARY TABLE {TAKEN} AS SELECT * FROM {CHANGES}")
             cursor.execute(f"SELECT COUNT(*), MAX(CASE WHEN everything THEN 1 ELSE 0 END) FROM {TAKEN}")
             changes, everything = cursor.fetchone()
+            # Touch days are calendar days in the configured time zone, so a new time zone changes every one.
+            everything = everything or not TouchState.objects.filter(pk=1, time_zone=settings.TIME_ZONE).exists()
             accounts, stays = None, 0
-            if changes and everything:
+            if everything:
                 for sql in (f"DELETE FROM {COUNTS}", _count_insert_sql(""), f"DELETE FROM {STAYS}"):
                     cursor.execute(sql)
                 cursor.execute(_touch_insert_sql(""))
                 stays = cursor.rowcount
+                cursor.execute(f"DELETE FROM {YEARS}")
+                _insert_touch_years(cursor, None)
             elif changes:
                 accounts, stays = _update_named(cursor)
+            TouchState.objects.update_or_create(pk=1, defaults={"time_zone": settings.TIME_ZONE})
             cursor.execute(f"DELETE FROM {CHANGES} WHERE id IN (SELECT id FROM {TAKEN})")
             cursor.execute(f"DROP TABLE {TAKEN}")
     update = TouchUpdate(changes=changes, accounts=accounts, stays=stays, seconds=time.perf_counter() - started)
@@ -105,6 +116,8 @@ def _update_named(cursor):
     cursor.execute(f"DELETE FROM {STAYS} WHERE {chosen}")
     cursor.execute(_touch_insert_sql(f"AND m.{chosen}"))
     stays = cursor.rowcount
+    cursor.execute(f"DELETE FROM {YEARS} WHERE {chosen}")
+    _insert_touch_years(cursor, f"SELECT account_id FROM {ACCOUNTS}")
     cursor.execute(f"DROP TABLE {ACCOUNTS}")
     return accounts, stays
 
@@ -144,3 +157,39 @@ def _touch_insert_sql(condition):
         f"GROUP BY m.id, m.segment_id, m.account_id, m.entered_at"
     )
 
+
+
+def _insert_touch_years(cursor, accounts_sql):
+    """Insert the touch days per account and year, for the accounts `accounts_sql` selects, or all when None."""
+    events = EngagementEvent.objects.filter(type__in=TOUCH_EVENT_TYPES).order_by()
+    if accounts_sql is not None:
+        events = events.filter(account_id__in=RawSQL(accounts_sql, []))
+    events = events.annotate(
+        year=ExtractYear("occurred_at"),
+        month=ExtractMonth("occurred_at"),
+        day_bit=Value(1).bitleftshift(Cast(ExtractDay("occurred_at"), IntegerField()) - 1),
+    )
+    days = {}
+    for month in range(1, 13):
+        days[f"touches_{month:02d}"] = _bits_or(When(month=month, then=F("day_bit")))
+        days[f"meetings_{month:02d}"] = _bits_or(When(month=month, type="meeting", then=F("day_bit")))
+    sql, params = events.values("account_id", "year").annotate(**days).query.sql_with_params()
+    columns = ", ".join(["account_id", "year", *days])
+    cursor.execute(f"INSERT INTO {YEARS} ({columns}) SELECT {columns} FROM ({sql}) d", params)
+
+
+def _bits_or(when):
+    """The OR of the day bits a When selects, 0 when it selects none.
+
+    SQLite has no bitwise OR aggregate, but each bit is a distinct power of
+    two, so the sum of the distinct values is their OR.
+    """
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.aggregates import BitOr
+
+        combined = BitOr(Case(when, output_field=IntegerField()))
+    else:
+        from django.db.models import Sum
+
+        combined = Sum(Case(when, output_field=IntegerField()), distinct=True)
+    return Coalesce(combined, Value(0), output_field=IntegerField())

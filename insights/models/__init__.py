@@ -1,10 +1,11 @@
 from .combinations import AccountCombination, CombinationBuild, SegmentCombination, SegmentCombinationMember
 from .figures import ExchangeRate, Spend
 from .snapshots import Grouping, KpiSnapshot
-from .touches import SegmentEntryCount, StayTouch, TouchChange
+from .touches import AccountTouchYear, SegmentEntryCount, StayTouch, TouchChange, TouchState
 
 __all__ = [
     "AccountCombination",
+    "AccountTouchYear",
     "CombinationBuild",
     "ExchangeRate",
     "Grouping",
@@ -15,4 +16,5 @@ __all__ = [
     "Spend",
     "StayTouch",
     "TouchChange",
+    "TouchState",
 ]

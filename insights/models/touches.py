@@ -43,6 +43,54 @@ class SegmentEntryCount(models.Model):
         ]
 
 
+class AccountTouchYear(models.Model):
+    """The calendar days of one year, in the configured time zone, on which an account had two-way touches.
+
+    Bit d - 1 of touches_MM is set when the account had a touch on day d of
+    month MM, and likewise meetings_MM for meetings. Whether an account was
+    touched in any period within the year is then a few bit tests on one
+    row, where the events would have to be grouped by account.
+    """
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    year = models.SmallIntegerField()
+    touches_01 = models.IntegerField(default=0)
+    meetings_01 = models.IntegerField(default=0)
+    touches_02 = models.IntegerField(default=0)
+    meetings_02 = models.IntegerField(default=0)
+    touches_03 = models.IntegerField(default=0)
+    meetings_03 = models.IntegerField(default=0)
+    touches_04 = models.IntegerField(default=0)
+    meetings_04 = models.IntegerField(default=0)
+    touches_05 = models.IntegerField(default=0)
+    meetings_05 = models.IntegerField(default=0)
+    touches_06 = models.IntegerField(default=0)
+    meetings_06 = models.IntegerField(default=0)
+    touches_07 = models.IntegerField(default=0)
+    meetings_07 = models.IntegerField(default=0)
+    touches_08 = models.IntegerField(default=0)
+    meetings_08 = models.IntegerField(default=0)
+    touches_09 = models.IntegerField(default=0)
+    meetings_09 = models.IntegerField(default=0)
+    touches_10 = models.IntegerField(default=0)
+    meetings_10 = models.IntegerField(default=0)
+    touches_11 = models.IntegerField(default=0)
+    meetings_11 = models.IntegerField(default=0)
+    touches_12 = models.IntegerField(default=0)
+    meetings_12 = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "year"], name="account_touch_year_unique")]
+        indexes = [models.Index(fields=["year"], name="account_touch_year_idx")]
+
+
+class TouchState(models.Model):
+    """The one row that records the time zone the touch days were computed in."""
+
+    time_zone = models.CharField(max_length=64)
+    updated_at = models.DateTimeField(auto_now=True)
+
+
 class TouchChange(models.Model):
     """A change that can move entry counts or first touches, written by triggers.
 

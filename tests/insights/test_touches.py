@@ -205,3 +205,60 @@ def test_second_concurrent_update_stops():
     finally:
         other.close()
     assert stay_touches_update() is not None
+
+
+@pytest.mark.usefixtures("settled")
+def test_touch_days_are_local_calendar_days(settings):
+    from insights.models import AccountTouchYear
+
+    account = make_account()
+    make_event(account, "call", local(date(2024, 3, 1), 0))
+    make_event(account, "meeting", local(date(2024, 3, 31), 23))
+    make_event(account, "web_visit", local(date(2024, 3, 2), 12))
+    stay_touches_update()
+
+    year = AccountTouchYear.objects.get(account=account, year=2024)
+    assert year.touches_03 == (1 << 0) | (1 << 30)
+    assert year.meetings_03 == 1 << 30
+    assert year.touches_02 == 0
+
+    # Another time zone moves the local days, so every row is computed again.
+    settings.TIME_ZONE = "Pacific/Kiritimati" if settings.TIME_ZONE != "Pacific/Kiritimati" else "UTC"
+    assert not stay_touches_current()
+    stay_touches_update()
+    assert stay_touches_current()
+
+
+@pytest.mark.usefixtures("settled")
+@pytest.mark.parametrize(
+    ("period", "touched", "met"),
+    [
+        ("2024-03", 2, 1),
+        ("2024-03-02..2024-03-30", 0, 0),
+        ("2024-02-15..2024-03-01", 1, 0),
+        ("2024-03-31..2024-04-02", 2, 2),
+        # Periods across a new year read the events instead of the touch days.
+        ("2023-12-01..2024-03-01", 1, 0),
+    ],
+)
+def test_meeting_acceptance_from_touch_days(period, touched, met):
+    segment = make_segment("Days")
+    first, second = make_account(), make_account()
+    add_member(segment, first, entered=local(date(2023, 1, 1), 0))
+    add_member(segment, second, entered=local(date(2023, 1, 1), 0))
+    make_event(first, "call", local(date(2024, 3, 1), 8))
+    make_event(first, "meeting", local(date(2024, 4, 1), 8))
+    make_event(second, "meeting", local(date(2024, 3, 31), 8))
+    make_event(second, "email_reply", local(date(2024, 4, 2), 8))
+    stay_touches_update()
+    chosen = parse_period(period)
+
+    with CaptureQueriesContext(connection) as queries:
+        table = kpi_table(grouping=grouping_for("segment"), period=chosen)
+    row = next(row for row in table.rows if row.key == str(segment.pk))
+
+    read_days = any("insights_accounttouchyear" in query["sql"] for query in queries)
+    assert read_days == (chosen.start.year == chosen.end.year)
+    assert row.samples["meeting_acceptance"] == touched
+    if touched:
+        assert row.values["meeting_acceptance"] == pytest.approx(met / touched)
