@@ -112,6 +112,12 @@ def _expected_parameters():
     }
 
 
+DERIVED_MODELS = {
+    "AccountCombination", "SegmentCombination", "SegmentCombinationMember", "CombinationBuild",
+    "StayTouch", "SegmentEntryCount", "AccountTouchYear", "TouchChange", "TouchState",
+}
+
+
 def _models():
     from accounts.demo.services import MODELS
 
@@ -163,12 +169,16 @@ def demo_tables_truncate():
 
     TRUNCATE ... CASCADE also empties tables that point at accounts and
     their records (segment memberships, enrollments), which were computed
-    from the old rows.
+    from the old rows. The insights app's derived tables point at them
+    without database constraints, so they are named here; with their
+    change log and time zone record gone, the next update recomputes them all.
     """
     django_setup()
+    from django.apps import apps
     from django.db import connection, transaction
 
-    tables = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in _models())
+    derived = [model for model in apps.get_app_config("insights").get_models() if model.__name__ in DERIVED_MODELS]
+    tables = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in [*_models(), *derived])
     with transaction.atomic(), connection.cursor() as cursor:
         _marker_table_create(cursor)
         cursor.execute("DELETE FROM bench_dataset WHERE name = %s", [DATASET_NAME])

@@ -78,6 +78,7 @@ def combinations_rebuild():
         with connection.cursor() as cursor:
             for sql in _build_statements():
                 cursor.execute(sql)
+            analyze_after_rewrite(cursor, [ACCOUNTS, MEMBERS, COMBINATIONS])
             cursor.execute(f"SELECT COUNT(*) FROM {ACCOUNTS}")
             accounts = cursor.fetchone()[0]
         combinations = SegmentCombination.objects.count()
@@ -95,6 +96,17 @@ def combinations_rebuild():
         "Built %d segment combinations of %d accounts in %.1f s.", combinations, accounts, build.seconds
     )
     return build
+
+
+def analyze_after_rewrite(cursor, tables):
+    """Refresh the planner's statistics of tables that were just rewritten, on PostgreSQL.
+
+    Autovacuum would do it within minutes; until then the planner would read
+    the old statistics and could pick a plan made for a table of another size.
+    """
+    if connection.vendor == "postgresql":
+        for table in tables:
+            cursor.execute(f"ANALYZE {table}")
 
 
 def _build_statements():

@@ -14,6 +14,7 @@ from accounts.models import EngagementEvent
 from segmentation.models import SegmentMembership
 
 from .background import task_request_once
+from .combinations import analyze_after_rewrite
 from .kpis.definitions import TOUCH_EVENT_TYPES
 from .models import AccountTouchYear, SegmentEntryCount, StayTouch, TouchChange, TouchState
 
@@ -82,6 +83,7 @@ def stay_touches_update():
                 stays = cursor.rowcount
                 cursor.execute(f"DELETE FROM {YEARS}")
                 _insert_touch_years(cursor, None)
+                analyze_after_rewrite(cursor, [COUNTS, STAYS, YEARS])
             elif changes:
                 accounts, stays = _update_named(cursor)
             TouchState.objects.update_or_create(pk=1, defaults={"time_zone": settings.TIME_ZONE})

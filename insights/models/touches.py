@@ -14,15 +14,15 @@ the rows it read. Readers use both tables only while no row is waiting.
 
 from django.db import models
 
+from .combinations import DERIVED
+
 
 class StayTouch(models.Model):
     """The first two-way touch of a stay's account within the response window after its entry."""
 
-    membership = models.OneToOneField(
-        "segmentation.SegmentMembership", on_delete=models.CASCADE, primary_key=True, related_name="+"
-    )
-    segment = models.ForeignKey("segmentation.Segment", on_delete=models.CASCADE, related_name="+")
-    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    membership = models.OneToOneField("segmentation.SegmentMembership", primary_key=True, related_name="+", **DERIVED)
+    segment = models.ForeignKey("segmentation.Segment", related_name="+", **DERIVED)
+    account = models.ForeignKey("accounts.Account", related_name="+", **DERIVED)
     entered_at = models.DateTimeField()
     first_touch_at = models.DateTimeField()
 
@@ -33,7 +33,7 @@ class StayTouch(models.Model):
 class SegmentEntryCount(models.Model):
     """How many account stays of a segment began at one instant."""
 
-    segment = models.ForeignKey("segmentation.Segment", on_delete=models.CASCADE, related_name="+")
+    segment = models.ForeignKey("segmentation.Segment", related_name="+", **DERIVED)
     entered_at = models.DateTimeField()
     entries = models.PositiveIntegerField()
 
@@ -52,7 +52,7 @@ class AccountTouchYear(models.Model):
     row, where the events would have to be grouped by account.
     """
 
-    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey("accounts.Account", related_name="+", **DERIVED)
     year = models.SmallIntegerField()
     touches_01 = models.IntegerField(default=0)
     meetings_01 = models.IntegerField(default=0)
