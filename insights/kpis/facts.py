@@ -9,7 +9,7 @@ joins deals on their created date and uses the per-family queries instead.
 """
 
 from .. import touches
-from ..models import AccountCombination, AccountTouchYear
+from ..models import AccountTouchYear
 from .definitions import TOUCH_EVENT_TYPES
 from .queries import (
     ARR_TABLE,
@@ -32,7 +32,6 @@ ARR_COLUMNS = ["opening_arr", "closing_arr", "expansion_arr", "contraction_arr",
 COUNT_COLUMNS = ["touched_accounts", "met_accounts", "new_customers"]
 FACT_COLUMNS = DEAL_COLUMNS + ARR_COLUMNS + COUNT_COLUMNS
 NO_CURRENCY = "CAST(NULL AS VARCHAR(3))"
-ACCOUNT_COMBINATION_TABLE = AccountCombination._meta.db_table
 TOUCH_YEAR_TABLE = AccountTouchYear._meta.db_table
 
 
@@ -154,22 +153,23 @@ def _sums(alias):
 
 
 def _combination_figures(facts_sql, facts_params, columns, combinations):
-    """Sum the facts per combination of segments first, then per segment, unassigned and total.
+    """Sum the facts per combination first, then per group, unassigned and total.
 
-    An account in no segment has no combination; an account whose segments
-    are all outside the chosen ones has a combination with no chosen member.
-    Both count as unassigned.
+    An account in no combination (a segment combination holds only accounts
+    in some segment) and an account whose combination belongs to none of
+    the chosen groups both count as unassigned.
     """
-    relation_sql, relation_params = combinations
+    accounts_sql, accounts_params = combinations.accounts
+    relation_sql, relation_params = combinations.groups
     return fetch_frame(
         f"WITH f {columns} AS (SELECT * FROM ({facts_sql}) u), "
         f"c AS (SELECT ac.combination_id AS combination_id, f.currency AS currency, {_sums('f')} "
-        f"FROM f LEFT JOIN {ACCOUNT_COMBINATION_TABLE} ac ON ac.account_id = f.account_id "
+        f"FROM f LEFT JOIN ({accounts_sql}) ac ON ac.account_id = f.account_id "
         f"GROUP BY ac.combination_id, f.currency) "
         f"SELECT CAST(r.group_key AS VARCHAR(64)) AS group_key, c.currency AS currency, {_sums('c')} "
         f"FROM c JOIN ({relation_sql}) r ON r.combination_id = c.combination_id GROUP BY r.group_key, c.currency "
         f"UNION ALL SELECT '{UNASSIGNED}', c.currency, {_sums('c')} FROM c WHERE NOT EXISTS "
         f"(SELECT 1 FROM ({relation_sql}) r WHERE r.combination_id = c.combination_id) GROUP BY c.currency "
         f"UNION ALL SELECT '{TOTAL}', c.currency, {_sums('c')} FROM c GROUP BY c.currency",
-        (*facts_params, *relation_params, *relation_params),
+        (*facts_params, *accounts_params, *relation_params, *relation_params),
     )

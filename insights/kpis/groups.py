@@ -23,7 +23,7 @@ from segmentation.models import ObjectType, Segment, SegmentMembership, SegmentS
 
 from .. import combinations as segment_combinations
 from .. import touches
-from ..models import Grouping, SegmentCombinationMember, SegmentEntryCount, StayTouch
+from ..models import AccountCombination, Grouping, SegmentCombinationMember, SegmentEntryCount, StayTouch
 from ..periods import local_midnight
 
 NOT_ICP = 0
@@ -31,6 +31,25 @@ NOT_ICP = 0
 
 class GroupingError(ValueError):
     """An unknown grouping or group; the message names it and the accepted values."""
+
+
+@dataclass(frozen=True)
+class Combinations:
+    """Accounts sorted into disjoint combinations, and the groups each combination belongs to.
+
+    accounts is SQL of (account_id, combination_id), one row per account at
+    most; groups is SQL of (combination_id, group_key). Each is a pair of
+    SQL and parameters. Sums per combination, joined to groups, give sums
+    per group without reading a row per membership.
+    """
+
+    accounts: tuple
+    groups: tuple
+
+    def sizes(self):
+        """SQL and parameters of (combination_id, accounts)."""
+        sql, params = self.accounts
+        return f"SELECT a.combination_id, COUNT(*) AS accounts FROM ({sql}) a GROUP BY a.combination_id", params
 
 
 @dataclass(frozen=True)
@@ -66,14 +85,17 @@ class SegmentGrouping:
         return sql_of(rows.values(group_key=F("segment_id"), member_id=F("account_id")))
 
     def combinations(self):
-        """SQL of (combination_id, group_key) for the chosen segments, or None while the combinations are stale.
+        """The segment combinations, limited to the chosen segments, or None while they are stale.
 
         A stale build asks for a new one and the caller reads the memberships meanwhile.
         """
         if not segment_combinations.combinations_ready():
             return None
         rows = SegmentCombinationMember.objects.filter(segment_id__in=keys_or_none(self.keys)).order_by()
-        return sql_of(rows.values("combination_id", group_key=F("segment_id")))
+        return Combinations(
+            accounts=sql_of(AccountCombination.objects.order_by().values("account_id", "combination_id")),
+            groups=sql_of(rows.values("combination_id", group_key=F("segment_id"))),
+        )
 
     def entry_counts(self, period):
         """SQL of (group_key, entries) for the entries of the period from the stored counts, or None while stale."""
@@ -130,8 +152,12 @@ class TierGrouping:
         self.keys = [group.key for group in self.groups]
 
     def combinations(self):
-        """Every account has one tier, so tiers need no combinations."""
-        return None
+        """Each tier is a combination of its own: every account is in exactly one."""
+        tiers = Account.objects.order_by().values(
+            account_id=F("id"), combination_id=Coalesce("icp_tier", Value(NOT_ICP), output_field=IntegerField())
+        )
+        groups = " UNION ALL ".join(f"SELECT {key} AS combination_id, {key} AS group_key" for key in self.keys)
+        return Combinations(accounts=sql_of(tiers), groups=(groups, ()))
 
     def entry_counts(self, period):
         """Tier changes are counted as they are read."""

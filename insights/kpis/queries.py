@@ -16,7 +16,6 @@ from django.db import connection, transaction
 
 from accounts.models import Account, ArrSnapshot, EngagementEvent, Opportunity
 
-from ..combinations import combination_sizes
 from ..models import Spend
 from .definitions import RESPONSE_WINDOW_DAYS, TOUCH_EVENT_TYPES
 
@@ -169,11 +168,12 @@ def account_counts(grouping, period, basis):
     combinations = grouping.combinations() if basis == BASIS_CURRENT else None
     if combinations is not None:
         # Accounts per combination, added up per group: a few thousand rows instead of every membership.
-        sql, params = combinations
+        sizes_sql, sizes_params = combinations.sizes()
+        sql, params = combinations.groups
         grouped = fetch_frame(
-            f"SELECT r.group_key AS group_key, SUM(n.accounts) AS accounts FROM ({combination_sizes()}) n "
+            f"SELECT r.group_key AS group_key, SUM(n.accounts) AS accounts FROM ({sizes_sql}) n "
             f"JOIN ({sql}) r ON r.combination_id = n.combination_id GROUP BY r.group_key",
-            params,
+            (*sizes_params, *params),
         )
     elif basis == BASIS_ENTRY:
         sql, params = grouping.members_on(period.end)
@@ -231,10 +231,12 @@ def arr_figures(grouping, period, basis):
 
 def arr_months_present(period):
     """Return which of the opening and closing months have any ARR figures at all."""
-    snapshots = ArrSnapshot.objects.order_by()
+    # Ordered as the month index is, so PostgreSQL reads the index, where an unordered LIMIT 1 can lead it
+    # to scan the table until the month first appears.
+    snapshots = ArrSnapshot.objects.order_by("month", "account_id").values_list("pk", flat=True)
     return (
-        snapshots.filter(month=period.month_before).exists(),
-        snapshots.filter(month=period.last_month).exists(),
+        snapshots.filter(month=period.month_before).first() is not None,
+        snapshots.filter(month=period.last_month).first() is not None,
     )
 
 
