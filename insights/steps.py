@@ -1,7 +1,8 @@
-"""The recompute pipeline steps this app owns: first touches after entry, and the daily KPI snapshot.
+"""The recompute pipeline steps this app owns: segment combinations, touch figures and the daily KPI snapshot.
 
-Both run last, in the publishing transaction, so they read the tiers,
-memberships and enrollments the same run publishes.
+They run last, in the publishing transaction, so they read the tiers,
+memberships and enrollments the same run publishes, and the snapshot reads
+the combinations and touch figures the steps before it bring up to date.
 """
 
 from django.db import transaction
@@ -25,10 +26,21 @@ def _warm_cache():
     kpi_cache_warm_task.delay()
 
 
+def combinations_publish(context):
+    """Rebuild the segment combinations from the memberships this run publishes, before the snapshot reads them."""
+    from .combinations import combinations_fresh, combinations_rebuild
+
+    if combinations_fresh():
+        return {"segment_combinations": 0}
+    build = combinations_rebuild()
+    return {"segment_combinations": build.combinations if build else 0}
+
+
 def stay_touches_publish(context):
     update = stay_touches_update()
     return {"stay_touches_written": update.stays if update else 0}
 
 
+COMBINATION_STEP = PipelineStep(name="segment_combinations", publish=combinations_publish)
 STAY_TOUCH_STEP = PipelineStep(name="stay_touches", publish=stay_touches_publish)
 KPI_SNAPSHOT_STEP = PipelineStep(name="kpi_snapshot", publish=kpi_snapshot_publish)

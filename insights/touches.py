@@ -10,7 +10,7 @@ from django.db.models import Case, F, IntegerField, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce, ExtractDay, ExtractMonth, ExtractYear
 
-from accounts.models import EngagementEvent
+from accounts.models import Account, EngagementEvent
 from segmentation.models import SegmentMembership
 
 from .background import task_request_once
@@ -31,6 +31,7 @@ ACCOUNTS = "insights_touch_accounts"
 INSTANTS = "insights_touch_instants"
 # Any number that no other advisory lock of the project uses.
 UPDATE_LOCK = 7_300_912
+FULL_UPDATE_MIN_ACCOUNTS = 10_000
 
 
 @dataclass
@@ -76,7 +77,15 @@ def stay_touches_update():
             # Touch days are calendar days in the configured time zone, so a new time zone changes every one.
             everything = everything or not TouchState.objects.filter(pk=1, time_zone=settings.TIME_ZONE).exists()
             accounts, stays = None, 0
+            if changes and not everything:
+                cursor.execute(_changed_accounts_sql())
+                cursor.execute(f"SELECT COUNT(*) FROM {ACCOUNTS}")
+                accounts = cursor.fetchone()[0]
+                # For a third of all accounts or more, as after a first recompute, recomputing every row costs
+                # less than finding the named ones.
+                everything = accounts > max(FULL_UPDATE_MIN_ACCOUNTS, Account.objects.count() / 3)
             if everything:
+                accounts = None
                 for sql in (f"DELETE FROM {COUNTS}", _count_insert_sql(""), f"DELETE FROM {STAYS}"):
                     cursor.execute(sql)
                 cursor.execute(_touch_insert_sql(""))
@@ -85,7 +94,8 @@ def stay_touches_update():
                 _insert_touch_years(cursor, None)
                 analyze_after_rewrite(cursor, [COUNTS, STAYS, YEARS])
             elif changes:
-                accounts, stays = _update_named(cursor)
+                stays = _update_named(cursor)
+            cursor.execute(f"DROP TABLE IF EXISTS {ACCOUNTS}")
             TouchState.objects.update_or_create(pk=1, defaults={"time_zone": settings.TIME_ZONE})
             cursor.execute(f"DELETE FROM {CHANGES} WHERE id IN (SELECT id FROM {TAKEN})")
             cursor.execute(f"DROP TABLE {TAKEN}")
@@ -99,7 +109,10 @@ def stay_touches_update():
 
 
 def _update_named(cursor):
-    """Recompute the entry counts of the named segments and instants, and the first touches of the named accounts."""
+    """Recompute the entry counts of the named segments and instants, and the touch figures of the named accounts.
+
+    The accounts are in the ACCOUNTS table already. Returns the touched stays written.
+    """
     cursor.execute(
         f"CREATE TEMPORARY TABLE {INSTANTS} AS "
         f"SELECT m.segment_id AS segment_id, m.entered_at AS entered_at FROM {TAKEN} t JOIN {MEMBERSHIPS} m "
@@ -111,17 +124,13 @@ def _update_named(cursor):
     cursor.execute(_count_insert_sql(f"AND {named.format('m')}"))
     cursor.execute(f"DROP TABLE {INSTANTS}")
 
-    cursor.execute(_changed_accounts_sql())
-    cursor.execute(f"SELECT COUNT(*) FROM {ACCOUNTS}")
-    accounts = cursor.fetchone()[0]
     chosen = f"account_id IN (SELECT account_id FROM {ACCOUNTS})"
     cursor.execute(f"DELETE FROM {STAYS} WHERE {chosen}")
     cursor.execute(_touch_insert_sql(f"AND m.{chosen}"))
     stays = cursor.rowcount
     cursor.execute(f"DELETE FROM {YEARS} WHERE {chosen}")
     _insert_touch_years(cursor, f"SELECT account_id FROM {ACCOUNTS}")
-    cursor.execute(f"DROP TABLE {ACCOUNTS}")
-    return accounts, stays
+    return stays
 
 
 def _count_insert_sql(condition):

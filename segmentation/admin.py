@@ -117,3 +117,8 @@ class SegmentMembershipAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Stays are the history recomputes write; the change feeds and the KPIs derived from them assume
+        # a stay leaves only with its segment or account.
+        return False

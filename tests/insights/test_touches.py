@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import EngagementEvent
+from insights.combinations import combinations_fresh
 from insights.kpis.groups import grouping_for
 from insights.kpis.table import kpi_table
 from insights.models import SegmentEntryCount, StayTouch, TouchChange
@@ -188,6 +189,7 @@ def test_pipeline_run_leaves_first_touches_current():
 
     assert run.status == "published", run.error
     assert stay_touches_current()
+    assert combinations_fresh()
     assert first_touch(stay) == ENTERED + timedelta(hours=2)
 
 

@@ -71,3 +71,18 @@ def test_admin_shows_rule_errors(admin_client):
     assert response.status_code == 200
     assert "$.field: Unknown field" in response.content.decode()
     assert not Segment.objects.exists()
+
+
+def test_membership_rows_cannot_be_deleted_by_hand(admin_client):
+    from django.utils import timezone
+
+    from accounts.models import Account
+    from segmentation.models import SegmentMembership
+
+    segment = Segment.objects.create(name="Held", slug="held", lens="firmographic", status="active", rule={"all": []})
+    account = Account.objects.create(name="Kept")
+    stay = SegmentMembership.objects.create(segment=segment, account=account, entered_at=timezone.now())
+
+    response = admin_client.get(f"/admin/segmentation/segmentmembership/{stay.pk}/delete/")
+
+    assert response.status_code == 403
