@@ -9,7 +9,7 @@ from django.utils.module_loading import import_string
 
 logger = logging.getLogger(__name__)
 
-# A page that finds precomputed figures stale asks for an update at most this often.
+# A page that finds precomputed figures stale requests an update at most this often.
 REQUEST_SECONDS = 600
 
 

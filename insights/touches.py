@@ -1,4 +1,8 @@
-"""Keep SegmentEntryCount and StayTouch up to date from the touch change log (see insights.models.touches)."""
+"""Keep the touch figures up to date from the touch change log (see insights.models.touches).
+
+The touch figures are the entry counts, the first touch after each entry
+and each account's touch days.
+"""
 
 import logging
 import time
@@ -190,7 +194,7 @@ def _insert_touch_years(cursor, accounts_sql):
 
 
 def _bits_or(when):
-    """The OR of the day bits a When selects, 0 when it selects none.
+    """Return the OR of the day bits a When selects, or 0 when it selects none.
 
     SQLite has no bitwise OR aggregate, but each bit is a distinct power of
     two, so the sum of the distinct values is their OR.

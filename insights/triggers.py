@@ -1,9 +1,9 @@
 """Triggers that log every change which can move entry counts or first touches into insights_touchchange.
 
-On PostgreSQL they are statement-level: an INSERT of a million events or
-stays adds one row with the range of their ids, event updates and deletes
-add the distinct accounts whose touches they changed, and stay deletes the
-distinct segments and entry instants they removed. SQLite has only
+On PostgreSQL they are statement-level. An INSERT of a million events or
+stays adds one row with the range of their ids. Event updates and deletes
+add the distinct accounts whose touches they changed, and stay deletes add
+the distinct segments and entry instants they removed. SQLite has only
 row-level triggers and logs one row per changed row. Table names and touch types are
 written out, so they match the tables as migrated.
 """

@@ -87,7 +87,7 @@ class SegmentGrouping:
     def combinations(self):
         """The segment combinations, limited to the chosen segments, or None while they are stale.
 
-        A stale build asks for a new one and the caller reads the memberships meanwhile.
+        A stale build requests a new one, and the caller reads the memberships meanwhile.
         """
         if not segment_combinations.combinations_ready():
             return None
@@ -152,7 +152,7 @@ class TierGrouping:
         self.keys = [group.key for group in self.groups]
 
     def combinations(self):
-        """Each tier is a combination of its own: every account is in exactly one."""
+        """Return each tier as a combination of its own, since every account is in exactly one."""
         tiers = Account.objects.order_by().values(
             account_id=F("id"), combination_id=Coalesce("icp_tier", Value(NOT_ICP), output_field=IntegerField())
         )
@@ -244,7 +244,7 @@ class PlayGrouping:
         return self._enrollment_model().objects.filter(play_id__in=keys_or_none(self.keys), entered_at__isnull=False).order_by()
 
     def combinations(self):
-        """An account is in few plays at a time, so plays are read from their enrollments."""
+        """Return None: an account is in few plays at a time, so plays are read from their enrollments."""
         return None
 
     def members_now(self):

@@ -2,7 +2,7 @@
 
 Response rate and speed-to-engage count the entries of a period and match
 each with the account's touches in the response window after it, which
-costs seconds when a period holds millions of entries. SegmentEntryCount
+costs seconds when a period contains millions of entries. SegmentEntryCount
 stores the entries of each segment per entry instant (a recompute enters
 all its stays at one instant), and StayTouch the first touch of each stay
 that has one. Database triggers on memberships and engagement events append
@@ -97,8 +97,8 @@ class TouchChange(models.Model):
     It names an account whose touches changed, a range of inserted event or
     stay ids, or the segment and entry instant of a deleted stay.
 
-    `everything` asks for every stay to be recomputed, as after the table is
-    first created.
+    `everything` requests a recompute of every figure, as after the tables
+    are first created.
     """
 
     account_id = models.BigIntegerField(null=True, blank=True)
