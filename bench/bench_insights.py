@@ -232,7 +232,7 @@ def main():
     from insights import combinations as segment_combinations
     from insights import touches as stay_touches
     from insights.combinations import combinations_rebuild
-    from insights.touches import stay_touches_update
+    from insights.touches import touch_figures_update
     from insights.kpis.queries import analytics_settings
     from insights.periods import parse_period
 
@@ -273,7 +273,7 @@ def main():
         build = combinations_rebuild()
         print(f"Built {build.combinations:,} segment combinations of {build.accounts:,} accounts "
               f"in {build.seconds:.1f} s.", flush=True)
-        update = stay_touches_update()
+        update = touch_figures_update()
         print(f"Stored first touches: {update.stays:,} touched stays from {update.changes:,} logged changes "
               f"in {update.seconds:.1f} s.", flush=True)
         dashboard_page = page("/insights/", period=PERIOD, segments=ids.split(","))
@@ -282,13 +282,13 @@ def main():
         def from_memberships():
             # As between a change and the next update: the combinations and first touches are stale.
             combinations_ready = segment_combinations.combinations_ready
-            touches_ready = stay_touches.stay_touches_ready
-            segment_combinations.combinations_ready = stay_touches.stay_touches_ready = lambda: False
+            touches_ready = stay_touches.touch_figures_ready
+            segment_combinations.combinations_ready = stay_touches.touch_figures_ready = lambda: False
             try:
                 dashboard_page()
             finally:
                 segment_combinations.combinations_ready = combinations_ready
-                stay_touches.stay_touches_ready = touches_ready
+                stay_touches.touch_figures_ready = touches_ready
 
         stale = timed("Dashboard, 20 segments, computed, nothing precomputed", from_memberships, options.repeat,
                       cold=True)

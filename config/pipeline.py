@@ -8,7 +8,7 @@ snapshots) go after segment memberships, whose results they read.
 
 from accounts.derived import DERIVED_ATTRIBUTES_STEP
 from accounts.maintenance import ACCOUNT_COMPACTION_STEP
-from insights.steps import COMBINATION_STEP, KPI_SNAPSHOT_STEP, STAY_TOUCH_STEP
+from insights.steps import COMBINATION_STEP, KPI_SNAPSHOT_STEP, TOUCH_FIGURES_STEP
 from plays.steps import ENROLLMENT_STEP, JOURNEY_STEP
 from segmentation.steps import ICP_STEP, LIFECYCLE_STEP, SEGMENTS_STEP
 
@@ -22,7 +22,7 @@ STEPS = [
     # Segment combinations and touch figures after the memberships they come from, and before the
     # snapshot, which reads them.
     COMBINATION_STEP,
-    STAY_TOUCH_STEP,
+    TOUCH_FIGURES_STEP,
     # After the other steps, so the snapshot reads what every other step publishes.
     KPI_SNAPSHOT_STEP,
     # Schedules the compaction check, which runs once the run commits.

@@ -16,8 +16,9 @@ REQUEST_SECONDS = 600
 def task_request_once(task_path):
     """Start the task at `task_path` after the current transaction commits, at most once every REQUEST_SECONDS.
 
-    The caller has computed its figures without the task's result already,
-    so an unreachable cache or broker is logged and nothing more.
+    A key in the insights cache enforces the interval. The caller has computed
+    its figures without the task's result already, so an unreachable cache or
+    broker is logged and nothing more.
     """
     try:
         first = caches["insights"].add(f"insights:requested:{task_path}", True, REQUEST_SECONDS)

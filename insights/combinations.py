@@ -49,11 +49,6 @@ def combinations_fresh():
     return build is not None and build.membership_version == membership_version()
 
 
-def combination_sizes():
-    """SQL of (combination_id, accounts): the accounts that hold each combination now."""
-    return f"SELECT combination_id, COUNT(*) AS accounts FROM {ACCOUNTS} GROUP BY combination_id"
-
-
 def combinations_ready():
     """Return whether readers may use the combinations now; when they may not, ask for a new build."""
     if combinations_fresh():
@@ -101,8 +96,8 @@ def combinations_rebuild():
 def analyze_after_rewrite(cursor, tables):
     """Refresh the planner's statistics of tables that were just rewritten, on PostgreSQL.
 
-    Autovacuum would do it within minutes; until then the planner would read
-    the old statistics and could pick a plan made for a table of another size.
+    Autovacuum does it later. Until then the planner reads the old statistics
+    and can pick a plan made for a table of another size.
     """
     if connection.vendor == "postgresql":
         for table in tables:
@@ -110,8 +105,12 @@ def analyze_after_rewrite(cursor, tables):
 
 
 def _build_statements():
-    """The statements of a build. The members of each combination come from the keys, which one statement
-    reads, so they agree with the accounts' keys even when memberships change during the build."""
+    """Return the statements of a build.
+
+    The members of each combination come from the keys, which one statement
+    reads, so they agree with the accounts' keys even when memberships change
+    during the build.
+    """
     if connection.vendor == "postgresql":
         keys = (
             f"CREATE TEMPORARY TABLE {KEYS} AS "

@@ -7,12 +7,10 @@ import pandas as pd
 
 from segmentation.models import SegmentMembership
 
-from . import combinations as segment_combinations
 from .kpis.queries import fetch_frame
-from .models import SegmentCombinationMember
+from .kpis.groups import SegmentGrouping
 
 MEMBERSHIP_TABLE = SegmentMembership._meta.db_table
-COMBINATION_MEMBER_TABLE = SegmentCombinationMember._meta.db_table
 
 
 @dataclass
@@ -46,10 +44,11 @@ def overlap_matrix(*, segments):
         empty = pd.DataFrame()
         return Overlap(segments=[], sizes={}, shared=empty, jaccard=empty)
     placeholders = ", ".join(["%s"] * len(ids))
-    if segment_combinations.combinations_ready():
-        sizes_frame, pairs_frame = _combination_counts(ids, placeholders)
-    else:
+    combinations = SegmentGrouping(segments).combinations()
+    if combinations is None:
         sizes_frame, pairs_frame = _membership_counts(ids, placeholders)
+    else:
+        sizes_frame, pairs_frame = _combination_counts(combinations)
     sizes = {segment_id: 0 for segment_id in ids}
     sizes.update({int(row.segment_id): int(row.members) for row in sizes_frame.itertuples()})
 
@@ -88,21 +87,20 @@ def _membership_counts(ids, placeholders):
     return sizes, pairs
 
 
-def _combination_counts(ids, placeholders):
+def _combination_counts(combinations):
     """Count the same from the segment combinations: accounts per combination, added up per segment and pair."""
-    accounts = segment_combinations.combination_sizes()
+    accounts, accounts_params = combinations.sizes()
+    groups, groups_params = combinations.groups
     sizes = fetch_frame(
-        f"SELECT a.segment_id AS segment_id, SUM(n.accounts) AS members FROM ({accounts}) n "
-        f"JOIN {COMBINATION_MEMBER_TABLE} a ON a.combination_id = n.combination_id "
-        f"WHERE a.segment_id IN ({placeholders}) GROUP BY a.segment_id",
-        ids,
+        f"SELECT a.group_key AS segment_id, SUM(n.accounts) AS members FROM ({accounts}) n "
+        f"JOIN ({groups}) a ON a.combination_id = n.combination_id GROUP BY a.group_key",
+        (*accounts_params, *groups_params),
     )
     pairs = fetch_frame(
-        f"SELECT a.segment_id AS first_id, b.segment_id AS second_id, SUM(n.accounts) AS shared FROM ({accounts}) n "
-        f"JOIN {COMBINATION_MEMBER_TABLE} a ON a.combination_id = n.combination_id "
-        f"JOIN {COMBINATION_MEMBER_TABLE} b ON b.combination_id = n.combination_id AND b.segment_id > a.segment_id "
-        f"WHERE a.segment_id IN ({placeholders}) AND b.segment_id IN ({placeholders}) "
-        f"GROUP BY a.segment_id, b.segment_id",
-        [*ids, *ids],
+        f"SELECT a.group_key AS first_id, b.group_key AS second_id, SUM(n.accounts) AS shared FROM ({accounts}) n "
+        f"JOIN ({groups}) a ON a.combination_id = n.combination_id "
+        f"JOIN ({groups}) b ON b.combination_id = n.combination_id AND b.group_key > a.group_key "
+        f"GROUP BY a.group_key, b.group_key",
+        (*accounts_params, *groups_params, *groups_params),
     )
     return sizes, pairs

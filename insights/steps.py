@@ -10,7 +10,7 @@ from django.db import transaction
 from accounts.pipeline import PipelineStep
 
 from .services import kpi_snapshot_record
-from .touches import stay_touches_update
+from .touches import touch_figures_update
 
 
 def kpi_snapshot_publish(context):
@@ -36,11 +36,11 @@ def combinations_publish(context):
     return {"segment_combinations": build.combinations if build else 0}
 
 
-def stay_touches_publish(context):
-    update = stay_touches_update()
-    return {"stay_touches_written": update.stays if update else 0}
+def touch_figures_publish(context):
+    update = touch_figures_update()
+    return {"touched_stays_written": update.stays if update else 0}
 
 
 COMBINATION_STEP = PipelineStep(name="segment_combinations", publish=combinations_publish)
-STAY_TOUCH_STEP = PipelineStep(name="stay_touches", publish=stay_touches_publish)
+TOUCH_FIGURES_STEP = PipelineStep(name="touch_figures", publish=touch_figures_publish)
 KPI_SNAPSHOT_STEP = PipelineStep(name="kpi_snapshot", publish=kpi_snapshot_publish)

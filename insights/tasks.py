@@ -10,7 +10,7 @@ from .kpis.groups import grouping_for
 from .models import Grouping
 from .periods import local_today, month_period, quarter_period
 from .selectors import kpi_table_cached
-from .touches import stay_touches_update
+from .touches import touch_figures_update
 
 logger = logging.getLogger(__name__)
 
@@ -23,10 +23,10 @@ def segment_combinations_build_task():
     return combinations_rebuild() is not None
 
 
-@shared_task(name="insights.tasks.stay_touches_update_task", soft_time_limit=15 * 60, time_limit=16 * 60)
-def stay_touches_update_task():
+@shared_task(name="insights.tasks.touch_figures_update_task", soft_time_limit=15 * 60, time_limit=16 * 60)
+def touch_figures_update_task():
     """Recompute the first touches that logged changes name."""
-    update = stay_touches_update()
+    update = touch_figures_update()
     return None if update is None else update.stays
 
 

@@ -46,21 +46,21 @@ class TouchUpdate:
     seconds: float
 
 
-def stay_touches_current():
+def touch_figures_current():
     """Return whether the stored touch figures reflect every committed change, in today's time zone."""
     in_time_zone = TouchState.objects.filter(pk=1, time_zone=settings.TIME_ZONE).exists()
     return in_time_zone and not TouchChange.objects.exists()
 
 
-def stay_touches_ready():
+def touch_figures_ready():
     """Return whether readers may use the entry counts and first touches now; when they may not, ask for an update."""
-    if stay_touches_current():
+    if touch_figures_current():
         return True
-    task_request_once("insights.tasks.stay_touches_update_task")
+    task_request_once("insights.tasks.touch_figures_update_task")
     return False
 
 
-def stay_touches_update():
+def touch_figures_update():
     """Recompute the entry counts and first touches that logged changes name, and delete those changes.
 
     Returns what was done, or None when another update holds the lock.

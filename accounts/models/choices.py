@@ -127,7 +127,7 @@ class EventType(models.TextChoices):
     MEETING = "meeting", "Meeting"
 
 
-# Event types that count as a two-way touch with an account: the account answered or met.
+# Event types that count as a two-way touch with an account: a reply, a call or a meeting.
 TWO_WAY_TOUCH_TYPES = (EventType.MEETING.value, EventType.CALL.value, EventType.EMAIL_REPLY.value)
 
 def choice_check(field, choices, *, allow_blank=True):

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from accounts.models import TWO_WAY_TOUCH_TYPES
 
-# Engagement event types that count as a touch: an answer or a meeting.
+# Engagement event types that count as a touch: a reply, a call or a meeting.
 TOUCH_EVENT_TYPES = TWO_WAY_TOUCH_TYPES
 # An entry counts as answered when its first touch comes within this many days.
 RESPONSE_WINDOW_DAYS = 14

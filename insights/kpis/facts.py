@@ -130,7 +130,7 @@ def current_figures(grouping, period):
     Returns the frame and whether it contains the unassigned figures too, as it
     does when the grouping has fresh segment combinations.
     """
-    facts_sql, facts_params = account_facts(period, touch_days=touches.stay_touches_ready())
+    facts_sql, facts_params = account_facts(period, touch_days=touches.touch_figures_ready())
     columns = f"(account_id, currency, {', '.join(FACT_COLUMNS)})"
     combinations = grouping.combinations()
     if combinations is not None:

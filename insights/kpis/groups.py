@@ -85,7 +85,7 @@ class SegmentGrouping:
         return sql_of(rows.values(group_key=F("segment_id"), member_id=F("account_id")))
 
     def combinations(self):
-        """The segment combinations, limited to the chosen segments, or None while they are stale.
+        """Return the segment combinations, limited to the chosen segments, or None while they are stale.
 
         A stale build requests a new one, and the caller reads the memberships meanwhile.
         """
@@ -99,7 +99,7 @@ class SegmentGrouping:
 
     def entry_counts(self, period):
         """SQL of (group_key, entries) for the entries of the period from the stored counts, or None while stale."""
-        if not touches.stay_touches_ready():
+        if not touches.touch_figures_ready():
             return None
         rows = SegmentEntryCount.objects.filter(
             segment_id__in=keys_or_none(self.keys), entered_at__gte=period.start_at, entered_at__lt=period.end_before
@@ -112,7 +112,7 @@ class SegmentGrouping:
         Each row is a stay that began in the period and its first touch within
         the response window, as StayTouch stores them.
         """
-        if not touches.stay_touches_ready():
+        if not touches.touch_figures_ready():
             return None
         rows = StayTouch.objects.filter(
             segment_id__in=keys_or_none(self.keys), entered_at__gte=period.start_at, entered_at__lt=period.end_before

@@ -61,10 +61,10 @@ def membership_source(request, monkeypatch):
             return True
 
         def update_when_stale():
-            if not touches.stay_touches_current():
-                touches.stay_touches_update()
+            if not touches.touch_figures_current():
+                touches.touch_figures_update()
             return True
 
         monkeypatch.setattr(combinations, "combinations_ready", build_when_stale)
-        monkeypatch.setattr(touches, "stay_touches_ready", update_when_stale)
+        monkeypatch.setattr(touches, "touch_figures_ready", update_when_stale)
     return request.param

@@ -104,7 +104,7 @@ def test_build_task_skips_fresh_build(world):
     assert segment_combinations_build_task() is False
 
 
-def test_kpis_read_combinations_only_when_fresh(world, django_capture_on_commit_callbacks):
+def test_kpis_read_fresh_combinations_only(world, django_capture_on_commit_callbacks):
     make_deal(world["only_a"], status="won", created=date(2024, 3, 1), closed=date(2024, 3, 9), amount=100)
 
     with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks() as callbacks:

@@ -12,7 +12,7 @@ from insights.kpis.groups import grouping_for
 from insights.kpis.table import kpi_table
 from insights.models import SegmentEntryCount, StayTouch, TouchChange
 from insights.periods import parse_period
-from insights.touches import stay_touches_current, stay_touches_ready, stay_touches_update
+from insights.touches import touch_figures_current, touch_figures_ready, touch_figures_update
 
 from tests.segmentation.pipeline_helpers import eager_pipeline, run_pipeline  # noqa: F401
 
@@ -27,8 +27,8 @@ ENTERED = local(date(2024, 3, 1), 9)
 @pytest.fixture
 def settled():
     """Start from an up-to-date StayTouch, whatever the migrations and earlier writes logged."""
-    stay_touches_update()
-    assert stay_touches_current()
+    touch_figures_update()
+    assert touch_figures_current()
 
 
 def first_touch(stay):
@@ -40,14 +40,14 @@ def first_touch(stay):
 def test_touch_event_and_stay_are_logged():
     account = make_account()
     add_member(make_segment("Logged"), account, entered=ENTERED)
-    assert not stay_touches_current()
-    stay_touches_update()
+    assert not touch_figures_current()
+    touch_figures_update()
 
     make_event(account, "web_visit", ENTERED)
-    assert stay_touches_current()
+    assert touch_figures_current()
 
     make_event(account, "call", ENTERED)
-    assert not stay_touches_current()
+    assert not touch_figures_current()
 
 
 @pytest.mark.usefixtures("settled")
@@ -62,39 +62,39 @@ def test_first_touch_within_window():
     make_event(too_late, "call", ENTERED + timedelta(days=14, seconds=1))
     make_event(before, "call", ENTERED - timedelta(seconds=1))
 
-    update = stay_touches_update()
+    update = touch_figures_update()
 
     assert first_touch(stays[on_time]) == ENTERED + timedelta(hours=3)
     assert first_touch(stays[at_limit]) == ENTERED + timedelta(days=14)
     assert first_touch(stays[too_late]) is None
     assert first_touch(stays[before]) is None
     assert update.stays == 2
-    assert stay_touches_current()
+    assert touch_figures_current()
 
 
 @pytest.mark.usefixtures("settled")
-def test_late_edited_and_deleted_touches_move_first_touch():
+def test_touch_edits_move_first_touch():
     account = make_account()
     stay = add_member(make_segment("Late"), account, entered=ENTERED)
     later = make_event(account, "meeting", ENTERED + timedelta(days=5))
-    stay_touches_update()
+    touch_figures_update()
     assert first_touch(stay) == ENTERED + timedelta(days=5)
 
     # A touch imported afterwards, from before the first one.
     earlier = make_event(account, "call", ENTERED + timedelta(days=1))
-    stay_touches_update()
+    touch_figures_update()
     assert first_touch(stay) == ENTERED + timedelta(days=1)
 
     EngagementEvent.objects.filter(pk=earlier.pk).update(occurred_at=ENTERED + timedelta(days=2))
-    stay_touches_update()
+    touch_figures_update()
     assert first_touch(stay) == ENTERED + timedelta(days=2)
 
     EngagementEvent.objects.filter(pk=earlier.pk).delete()
-    stay_touches_update()
+    touch_figures_update()
     assert first_touch(stay) == ENTERED + timedelta(days=5)
 
     EngagementEvent.objects.filter(pk=later.pk).update(type="web_visit")
-    stay_touches_update()
+    touch_figures_update()
     assert first_touch(stay) is None
 
 
@@ -103,59 +103,59 @@ def entry_counts(segment):
 
 
 @pytest.mark.usefixtures("settled")
-def test_entry_counts_follow_inserts_and_deletes():
+def test_entry_counts_follow_changes():
     segment = make_segment("Counted")
     accounts = [make_account() for _ in range(3)]
     add_member(segment, accounts[0], entered=ENTERED, exited=ENTERED + timedelta(hours=12))
     for account in accounts[1:]:
         add_member(segment, account, entered=ENTERED)
     add_member(segment, accounts[0], entered=ENTERED + timedelta(days=1))
-    stay_touches_update()
+    touch_figures_update()
     assert entry_counts(segment) == [(ENTERED, 3), (ENTERED + timedelta(days=1), 1)]
 
     accounts[1].delete()
-    assert not stay_touches_current()
-    stay_touches_update()
+    assert not touch_figures_current()
+    touch_figures_update()
     assert entry_counts(segment) == [(ENTERED, 2), (ENTERED + timedelta(days=1), 1)]
 
     accounts[0].delete()
-    stay_touches_update()
+    touch_figures_update()
     assert entry_counts(segment) == [(ENTERED, 1)]
 
 
 @pytest.mark.usefixtures("settled")
-def test_update_recomputes_only_logged_accounts():
+def test_update_limits_to_logged_accounts():
     segment = make_segment("Scoped")
     quiet, busy = make_account(), make_account()
     add_member(segment, quiet, entered=ENTERED)
     add_member(segment, busy, entered=ENTERED)
     make_event(quiet, "call", ENTERED + timedelta(hours=1))
-    stay_touches_update()
+    touch_figures_update()
 
     make_event(busy, "call", ENTERED + timedelta(hours=2))
-    update = stay_touches_update()
+    update = touch_figures_update()
 
     assert update.accounts == 1
     assert StayTouch.objects.count() == 2
 
 
 @pytest.mark.usefixtures("settled")
-def test_everything_request_recomputes_every_stay():
+def test_everything_recomputes_all_stays():
     account = make_account()
     stay = add_member(make_segment("All"), account, entered=ENTERED)
     make_event(account, "call", ENTERED + timedelta(hours=1))
-    stay_touches_update()
+    touch_figures_update()
     StayTouch.objects.all().delete()
     TouchChange.objects.create(everything=True)
 
-    update = stay_touches_update()
+    update = touch_figures_update()
 
     assert update.accounts is None
     assert first_touch(stay) == ENTERED + timedelta(hours=1)
 
 
 @pytest.mark.usefixtures("settled")
-def test_response_figures_read_stored_touches_only_when_current(django_capture_on_commit_callbacks):
+def test_stored_touches_read_when_current(django_capture_on_commit_callbacks):
     account = make_account()
     segment = make_segment("Read")
     add_member(segment, account, entered=ENTERED)
@@ -164,12 +164,12 @@ def test_response_figures_read_stored_touches_only_when_current(django_capture_o
     with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks() as callbacks:
         stale = kpi_table(grouping=grouping_for("segment"), period=MARCH)
     assert not any(StayTouch._meta.db_table in query["sql"] for query in queries)
-    assert [callback.args[0] for callback in callbacks].count("insights.tasks.stay_touches_update_task") == 1
+    assert [callback.args[0] for callback in callbacks].count("insights.tasks.touch_figures_update_task") == 1
     with django_capture_on_commit_callbacks() as callbacks:
-        assert not stay_touches_ready()
+        assert not touch_figures_ready()
     assert callbacks == []
 
-    stay_touches_update()
+    touch_figures_update()
     with CaptureQueriesContext(connection) as queries:
         current = kpi_table(grouping=grouping_for("segment"), period=MARCH)
     assert any(StayTouch._meta.db_table in query["sql"] for query in queries)
@@ -180,7 +180,7 @@ def test_response_figures_read_stored_touches_only_when_current(django_capture_o
 
 
 @pytest.mark.usefixtures("eager_pipeline")
-def test_pipeline_run_leaves_first_touches_current():
+def test_pipeline_run_updates_touch_figures():
     account = make_account()
     stay = add_member(make_segment("Piped"), account, entered=ENTERED)
     make_event(account, "call", ENTERED + timedelta(hours=2))
@@ -188,7 +188,7 @@ def test_pipeline_run_leaves_first_touches_current():
     run = run_pipeline()
 
     assert run.status == "published", run.error
-    assert stay_touches_current()
+    assert touch_figures_current()
     assert combinations_fresh()
     assert first_touch(stay) == ENTERED + timedelta(hours=2)
 
@@ -202,22 +202,22 @@ def test_second_concurrent_update_stops():
     try:
         with other.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_lock(%s)", [UPDATE_LOCK])
-            assert stay_touches_update() is None
+            assert touch_figures_update() is None
             cursor.execute("SELECT pg_advisory_unlock(%s)", [UPDATE_LOCK])
     finally:
         other.close()
-    assert stay_touches_update() is not None
+    assert touch_figures_update() is not None
 
 
 @pytest.mark.usefixtures("settled")
-def test_touch_days_are_local_calendar_days(settings):
+def test_touch_days_are_local_days(settings):
     from insights.models import AccountTouchYear
 
     account = make_account()
     make_event(account, "call", local(date(2024, 3, 1), 0))
     make_event(account, "meeting", local(date(2024, 3, 31), 23))
     make_event(account, "web_visit", local(date(2024, 3, 2), 12))
-    stay_touches_update()
+    touch_figures_update()
 
     year = AccountTouchYear.objects.get(account=account, year=2024)
     assert year.touches_03 == (1 << 0) | (1 << 30)
@@ -226,9 +226,9 @@ def test_touch_days_are_local_calendar_days(settings):
 
     # Another time zone moves the local days, so every row is computed again.
     settings.TIME_ZONE = "Pacific/Kiritimati" if settings.TIME_ZONE != "Pacific/Kiritimati" else "UTC"
-    assert not stay_touches_current()
-    stay_touches_update()
-    assert stay_touches_current()
+    assert not touch_figures_current()
+    touch_figures_update()
+    assert touch_figures_current()
 
 
 @pytest.mark.usefixtures("settled")
@@ -243,7 +243,7 @@ def test_touch_days_are_local_calendar_days(settings):
         ("2023-12-01..2024-03-01", 1, 0),
     ],
 )
-def test_meeting_acceptance_from_touch_days(period, touched, met):
+def test_meeting_acceptance_from_days(period, touched, met):
     segment = make_segment("Days")
     first, second = make_account(), make_account()
     add_member(segment, first, entered=local(date(2023, 1, 1), 0))
@@ -252,7 +252,7 @@ def test_meeting_acceptance_from_touch_days(period, touched, met):
     make_event(first, "meeting", local(date(2024, 4, 1), 8))
     make_event(second, "meeting", local(date(2024, 3, 31), 8))
     make_event(second, "email_reply", local(date(2024, 4, 2), 8))
-    stay_touches_update()
+    touch_figures_update()
     chosen = parse_period(period)
 
     with CaptureQueriesContext(connection) as queries:

@@ -314,7 +314,7 @@ def test_dashboard_serves_cached_table_until_data_changes(client, revops_user, s
     assert third != first
 
 
-def test_cache_warm_task_builds_combinations_and_fills_default_views(small_world, monkeypatch):
+def test_cache_warm_fills_default_views(small_world, monkeypatch):
     from django.utils import timezone
 
     from insights.kpis import table
