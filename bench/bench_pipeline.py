@@ -24,6 +24,7 @@ Needs BENCH_DATABASE_URL (see bench/common.py) and, for the worker, Redis
 at REDIS_URL (default redis://127.0.0.1:6379/4).
 """
 
+import argparse
 import datetime
 import os
 import subprocess
@@ -540,16 +541,6 @@ def other_steps_seconds(run):
     return sum(step["seconds"] for step in run.steps if step["step"] not in MY_STEPS)
 
 
-def option_value(name):
-    """Return the value after `name` on the command line, or None."""
-    if name not in sys.argv:
-        return None
-    index = sys.argv.index(name)
-    if index + 1 >= len(sys.argv):
-        raise SystemExit(f"{name} needs a value, such as {name} 100000.")
-    return sys.argv[index + 1]
-
-
 def smaller_dataset_ensure(accounts):
     """Generate a smaller demo data set in BENCH_DATABASE_URL, which must not be the shared benchmark database."""
     if common.bench_database_url() == common.DEFAULT_BENCH_DATABASE_URL:
@@ -564,16 +555,27 @@ def smaller_dataset_ensure(accounts):
     return common.row_counts()
 
 
+def options_parse():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--skip-naive", action="store_true", help="Leave out the naive per-row ORM run.")
+    parser.add_argument("--skip-hand-written", action="store_true", help="Leave out the hand-written SQL baseline.")
+    parser.add_argument("--existing-data", action="store_true",
+                        help="Run on whatever BENCH_DATABASE_URL holds, as a quick check of the script.")
+    parser.add_argument("--accounts", type=int, metavar="N",
+                        help="Generate N accounts into BENCH_DATABASE_URL, which must name a database of its own.")
+    return parser.parse_args()
+
+
 def main():
-    accounts_option = option_value("--accounts")
-    if "--existing-data" in sys.argv:
+    options = options_parse()
+    if options.existing_data:
         # A quick check of the script on whatever BENCH_DATABASE_URL holds.
         common.django_setup()
         from accounts.models import Account
 
         counts = {"accounts_account": Account.objects.count()}
-    elif accounts_option:
-        counts = smaller_dataset_ensure(int(accounts_option))
+    elif options.accounts:
+        counts = smaller_dataset_ensure(options.accounts)
     else:
         counts = common.standard_dataset_ensure()
     from segmentation.services.defaults import pipeline_defaults_seed
@@ -587,7 +589,7 @@ def main():
     (common.REPO_ROOT / "artifacts").mkdir(exist_ok=True)
 
     hand_seconds = None
-    if "--skip-hand-written" not in sys.argv:
+    if not options.skip_hand_written:
         print("\nBaseline: the same steps written by hand in SQL, from reset columns", flush=True)
         pipeline_reset()
         vacuum_analyze()
@@ -628,7 +630,7 @@ def main():
     if peak is not None:
         print(f"  worker peak memory  {peak:7.0f} MiB (largest process)")
 
-    if "--skip-naive" not in sys.argv:
+    if not options.skip_naive:
         seconds = naive_run(RUN_TIME + datetime.timedelta(days=1), NAIVE_SAMPLE)
         accounts = counts.get("accounts_account", common.STANDARD_ACCOUNTS)
         here = seconds * accounts / NAIVE_SAMPLE
