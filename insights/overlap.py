@@ -89,7 +89,7 @@ def _membership_counts(ids, placeholders):
 
 def _combination_counts(combinations):
     """Count the same from the segment combinations: accounts per combination, added up per segment and pair."""
-    accounts, accounts_params = combinations.sizes()
+    accounts, accounts_params = combinations.sizes
     groups, groups_params = combinations.groups
     sizes = fetch_frame(
         f"SELECT a.group_key AS segment_id, SUM(n.accounts) AS members FROM ({accounts}) n "

@@ -18,8 +18,8 @@ from .queries import (
     TOTAL,
     UNASSIGNED,
     adapt_datetimes,
-    deal_aggregates,
     deal_relevance,
+    deal_values,
     fetch_frame,
     in_list,
 )
@@ -48,20 +48,29 @@ def _select(values):
 
 
 def _deal_facts(period):
-    inner = (
-        f"SELECT o.account_id AS account_id, o.currency AS currency, {deal_aggregates(period)} "
-        f"FROM {OPPORTUNITY_TABLE} o WHERE {deal_relevance(period)} GROUP BY o.account_id, o.currency"
+    """One row per relevant deal: summing deals per account first would only add a sort of them all."""
+    values = {column: f"o.{column}" for column in DEAL_COLUMNS}
+    per_deal = ", ".join(f"{value} AS {column}" for column, value in deal_values(period).items())
+    return (
+        f"SELECT o.account_id, o.currency, {_select(values)} "
+        f"FROM (SELECT o.account_id AS account_id, o.currency AS currency, {per_deal} "
+        f"FROM {OPPORTUNITY_TABLE} o WHERE {deal_relevance(period)}) o"
     )
-    return f"SELECT d.account_id, d.currency, {_select({c: f'd.{c}' for c in DEAL_COLUMNS})} FROM ({inner}) d"
 
 
 def _arr_facts(period):
+    """One row per account with ARR in the month before the period, with its ARR at the period's last month.
+
+    An account has one ARR row a month, so the two months pair up by a join.
+    ARR in the last month in another currency than the opening reads as zero,
+    as the ARR figures by group do.
+    """
     opening, closing = period.month_before.isoformat(), period.last_month.isoformat()
     cohort = (
-        f"SELECT a.account_id AS account_id, a.currency AS currency, "
-        f"SUM(CASE WHEN a.month = '{opening}' THEN a.arr ELSE 0 END) AS opening, "
-        f"SUM(CASE WHEN a.month = '{closing}' THEN a.arr ELSE 0 END) AS closing "
-        f"FROM {ARR_TABLE} a WHERE a.month IN ('{opening}', '{closing}') GROUP BY a.account_id, a.currency"
+        f"SELECT a.account_id AS account_id, a.currency AS currency, a.arr AS opening, "
+        f"COALESCE(b.arr, 0) AS closing FROM {ARR_TABLE} a LEFT JOIN {ARR_TABLE} b "
+        f"ON b.account_id = a.account_id AND b.month = '{closing}' AND b.currency = a.currency "
+        f"WHERE a.month = '{opening}' AND a.arr > 0"
     )
     values = {
         "opening_arr": "c.opening",
@@ -71,7 +80,7 @@ def _arr_facts(period):
         "churned_arr": "CASE WHEN c.closing = 0 THEN c.opening ELSE 0 END",
         "arr_accounts": "1",
     }
-    return f"SELECT c.account_id, c.currency, {_select(values)} FROM ({cohort}) c WHERE c.opening > 0"
+    return f"SELECT c.account_id, c.currency, {_select(values)} FROM ({cohort}) c"
 
 
 def _meeting_facts_from_days(period):
@@ -101,11 +110,14 @@ def _meeting_facts():
 
 
 def _new_customer_facts(period):
+    """Accounts whose first won new-business deal closed in the period: a win in it and none before it."""
     start, end = period.start.isoformat(), period.end.isoformat()
+    won = "{0}.status = 'won' AND {0}.type = 'new_business'"
     firsts = (
-        f"SELECT o.account_id AS account_id FROM {OPPORTUNITY_TABLE} o "
-        f"WHERE o.status = 'won' AND o.type = 'new_business' AND o.closed_date IS NOT NULL "
-        f"GROUP BY o.account_id HAVING MIN(o.closed_date) BETWEEN '{start}' AND '{end}'"
+        f"SELECT DISTINCT o.account_id AS account_id FROM {OPPORTUNITY_TABLE} o "
+        f"WHERE {won.format('o')} AND o.closed_date BETWEEN '{start}' AND '{end}' "
+        f"AND NOT EXISTS (SELECT 1 FROM {OPPORTUNITY_TABLE} p WHERE p.account_id = o.account_id "
+        f"AND {won.format('p')} AND p.closed_date < '{start}')"
     )
     return f"SELECT n.account_id, {NO_CURRENCY}, {_select({'new_customers': '1'})} FROM ({firsts}) n"
 

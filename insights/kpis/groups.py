@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.apps import apps
-from django.db.models import F, IntegerField, Q, Value, Window
+from django.db.models import Count, F, IntegerField, Q, Value, Window
 from django.db.models.functions import Coalesce, Lead, RowNumber, TruncDate
 
 from accounts.models import Account, IcpTier
@@ -23,10 +23,17 @@ from segmentation.models import ObjectType, Segment, SegmentMembership, SegmentS
 
 from .. import combinations as segment_combinations
 from .. import touches
-from ..models import AccountCombination, Grouping, SegmentCombinationMember, SegmentEntryCount, StayTouch
+from ..models import (
+    AccountCombination,
+    Grouping,
+    SegmentCombination,
+    SegmentCombinationMember,
+    SegmentEntryCount,
+)
 from ..periods import local_midnight
 
 NOT_ICP = 0
+COMBINATION_TABLE = SegmentCombination._meta.db_table
 
 
 class GroupingError(ValueError):
@@ -38,18 +45,15 @@ class Combinations:
     """Accounts sorted into disjoint combinations, and the groups each combination belongs to.
 
     accounts is SQL of (account_id, combination_id), one row per account at
-    most; groups is SQL of (combination_id, group_key). Each is a pair of
-    SQL and parameters. Sums per combination, joined to groups, give sums
-    per group without reading a row per membership.
+    most; groups is SQL of (combination_id, group_key); sizes is SQL of
+    (combination_id, accounts). Each is a pair of SQL and parameters. Sums
+    per combination, joined to groups, give sums per group without reading a
+    row per membership.
     """
 
     accounts: tuple
     groups: tuple
-
-    def sizes(self):
-        """SQL and parameters of (combination_id, accounts)."""
-        sql, params = self.accounts
-        return f"SELECT a.combination_id, COUNT(*) AS accounts FROM ({sql}) a GROUP BY a.combination_id", params
+    sizes: tuple
 
 
 @dataclass(frozen=True)
@@ -95,29 +99,23 @@ class SegmentGrouping:
         return Combinations(
             accounts=sql_of(AccountCombination.objects.order_by().values("account_id", "combination_id")),
             groups=sql_of(rows.values("combination_id", group_key=F("segment_id"))),
+            # Counted at the build, which the fingerprint check above found current.
+            sizes=(f"SELECT c.id AS combination_id, c.account_count AS accounts FROM {COMBINATION_TABLE} c", ()),
         )
 
     def entry_counts(self, period):
-        """SQL of (group_key, entries) for the entries of the period from the stored counts, or None while stale."""
+        """SQL of (group_key, entries, answered, touch_microseconds) for the entries of the period, or None while stale.
+
+        The rows come from the stored counts: the entries per entry instant,
+        those with a first touch within the response window, and the time to
+        those touches.
+        """
         if not touches.touch_figures_ready():
             return None
         rows = SegmentEntryCount.objects.filter(
             segment_id__in=keys_or_none(self.keys), entered_at__gte=period.start_at, entered_at__lt=period.end_before
         ).order_by()
-        return sql_of(rows.values("entries", group_key=F("segment_id")))
-
-    def first_touches(self, period):
-        """SQL of (group_key, start_at, touched_at) for the touched entries of the period, or None while stale.
-
-        Each row is a stay that began in the period and its first touch within
-        the response window, as StayTouch stores them.
-        """
-        if not touches.touch_figures_ready():
-            return None
-        rows = StayTouch.objects.filter(
-            segment_id__in=keys_or_none(self.keys), entered_at__gte=period.start_at, entered_at__lt=period.end_before
-        ).order_by()
-        return sql_of(rows.values(group_key=F("segment_id"), start_at=F("entered_at"), touched_at=F("first_touch_at")))
+        return sql_of(rows.values("entries", "answered", "touch_microseconds", group_key=F("segment_id")))
 
     def members_on(self, day):
         cutoff = local_midnight(day + timedelta(days=1))
@@ -153,18 +151,14 @@ class TierGrouping:
 
     def combinations(self):
         """Return each tier as a combination of its own, since every account is in exactly one."""
-        tiers = Account.objects.order_by().values(
-            account_id=F("id"), combination_id=Coalesce("icp_tier", Value(NOT_ICP), output_field=IntegerField())
-        )
+        tier = Coalesce("icp_tier", Value(NOT_ICP), output_field=IntegerField())
+        tiers = Account.objects.order_by().values(account_id=F("id"), combination_id=tier)
+        sizes = Account.objects.order_by().values(combination_id=tier).annotate(accounts=Count("id"))
         groups = " UNION ALL ".join(f"SELECT {key} AS combination_id, {key} AS group_key" for key in self.keys)
-        return Combinations(accounts=sql_of(tiers), groups=(groups, ()))
+        return Combinations(accounts=sql_of(tiers), groups=(groups, ()), sizes=sql_of(sizes))
 
     def entry_counts(self, period):
-        """Tier changes are counted as they are read."""
-        return None
-
-    def first_touches(self, period):
-        """Tier changes are matched with touches as they are read."""
+        """Tier changes are counted, and matched with touches, as they are read."""
         return None
 
     def members_now(self):

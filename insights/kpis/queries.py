@@ -96,23 +96,32 @@ def deal_conditions(period):
     }
 
 
-def deal_aggregates(period):
+def deal_values(period):
+    """The value each deal adds to each deal figure, as SQL over `o`, in DEAL_COLUMNS order.
+
+    A value is NULL where the deal adds nothing to a sum of amounts, so a
+    group without such deals sums to NULL rather than 0.
+    """
     c = deal_conditions(period)
     cycle = days_between("o.closed_date", "o.created_date")
-    return f"""
-        SUM(CASE WHEN {c['created']} THEN 1 ELSE 0 END) AS created_n,
-        SUM(CASE WHEN {c['created']} THEN o.amount END) AS created_amount,
-        SUM(CASE WHEN {c['open']} THEN 1 ELSE 0 END) AS open_n,
-        SUM(CASE WHEN {c['open']} THEN o.amount END) AS open_amount,
-        SUM(CASE WHEN {c['won']} THEN 1 ELSE 0 END) AS won_n,
-        SUM(CASE WHEN {c['lost']} THEN 1 ELSE 0 END) AS lost_n,
-        SUM(CASE WHEN {c['won']} THEN o.amount END) AS won_amount,
-        SUM(CASE WHEN {c['won']} AND o.amount IS NOT NULL THEN 1 ELSE 0 END) AS won_amount_n,
-        SUM(CASE WHEN {c['won']} THEN o.amount * o.amount END) AS won_amount_sq,
-        SUM(CASE WHEN {c['won']} AND o.created_date IS NOT NULL THEN {cycle} END) AS cycle_sum,
-        SUM(CASE WHEN {c['won']} AND o.created_date IS NOT NULL THEN {cycle} * {cycle} END) AS cycle_sq,
-        SUM(CASE WHEN {c['won']} AND o.created_date IS NOT NULL THEN 1 ELSE 0 END) AS cycle_n
-    """
+    return {
+        "created_n": f"CASE WHEN {c['created']} THEN 1 ELSE 0 END",
+        "created_amount": f"CASE WHEN {c['created']} THEN o.amount END",
+        "open_n": f"CASE WHEN {c['open']} THEN 1 ELSE 0 END",
+        "open_amount": f"CASE WHEN {c['open']} THEN o.amount END",
+        "won_n": f"CASE WHEN {c['won']} THEN 1 ELSE 0 END",
+        "lost_n": f"CASE WHEN {c['lost']} THEN 1 ELSE 0 END",
+        "won_amount": f"CASE WHEN {c['won']} THEN o.amount END",
+        "won_amount_n": f"CASE WHEN {c['won']} AND o.amount IS NOT NULL THEN 1 ELSE 0 END",
+        "won_amount_sq": f"CASE WHEN {c['won']} THEN o.amount * o.amount END",
+        "cycle_sum": f"CASE WHEN {c['won']} AND o.created_date IS NOT NULL THEN {cycle} END",
+        "cycle_sq": f"CASE WHEN {c['won']} AND o.created_date IS NOT NULL THEN {cycle} * {cycle} END",
+        "cycle_n": f"CASE WHEN {c['won']} AND o.created_date IS NOT NULL THEN 1 ELSE 0 END",
+    }
+
+
+def deal_aggregates(period):
+    return ", ".join(f"SUM({value}) AS {column}" for column, value in deal_values(period).items())
 
 
 def deal_relevance(period):
@@ -168,7 +177,7 @@ def account_counts(grouping, period, basis):
     combinations = grouping.combinations() if basis == BASIS_CURRENT else None
     if combinations is not None:
         # Accounts per combination, added up per group: a few thousand rows instead of every membership.
-        sizes_sql, sizes_params = combinations.sizes()
+        sizes_sql, sizes_params = combinations.sizes
         sql, params = combinations.groups
         grouped = fetch_frame(
             f"SELECT r.group_key AS group_key, SUM(n.accounts) AS accounts FROM ({sizes_sql}) n "
@@ -262,26 +271,16 @@ def response_figures(grouping, period):
             params,
         )
     counts = grouping.entry_counts(period)
-    if counts is None:
-        entries = fetch_frame(
-            f"SELECT x.group_key AS group_key, COUNT(*) AS entries FROM ({sql}) x GROUP BY x.group_key", params
-        )
-    else:
+    if counts is not None:
         counts_sql, counts_params = counts
-        entries = fetch_frame(
-            f"SELECT c.group_key AS group_key, SUM(c.entries) AS entries FROM ({counts_sql}) c GROUP BY c.group_key",
+        return fetch_frame(
+            f"SELECT c.group_key AS group_key, SUM(c.entries) AS entries, SUM(c.answered) AS answered, "
+            f"SUM(c.touch_microseconds) / 3600000000.0 AS touch_hours FROM ({counts_sql}) c GROUP BY c.group_key",
             counts_params,
         )
-    stored = grouping.first_touches(period)
-    if stored is not None:
-        stored_sql, stored_params = stored
-        hours = seconds_between("t.touched_at", "t.start_at") + " / 3600.0"
-        answered = fetch_frame(
-            f"SELECT t.group_key AS group_key, COUNT(*) AS answered, SUM({hours}) AS touch_hours "
-            f"FROM ({stored_sql}) t GROUP BY t.group_key",
-            stored_params,
-        )
-        return _with_answered(entries, answered)
+    entries = fetch_frame(
+        f"SELECT x.group_key AS group_key, COUNT(*) AS entries FROM ({sql}) x GROUP BY x.group_key", params
+    )
 
     # Start from the touches, which are few, and find the entries each could follow. Only touches between
     # the period's start and the end of its last response window can be a first touch.

@@ -11,7 +11,7 @@ from accounts.models import Contact
 from insights.combinations import combinations_fresh, combinations_ready, combinations_rebuild
 from insights.kpis.groups import grouping_for
 from insights.kpis.table import kpi_table
-from insights.models import AccountCombination, CombinationBuild, SegmentCombination
+from insights.models import AccountCombination, CombinationBuild, SegmentCombination, SegmentCombinationMember
 from insights.overlap import overlap_matrix
 from insights.periods import parse_period
 from insights.tasks import segment_combinations_build_task
@@ -146,7 +146,10 @@ def test_overlap_from_combinations_matches_memberships(world):
     combinations_rebuild()
     with CaptureQueriesContext(connection) as queries:
         from_combinations = overlap_matrix(segments=segments)
-    assert any(AccountCombination._meta.db_table in query["sql"] for query in queries)
+    counting = [query["sql"] for query in queries if "GROUP BY" in query["sql"]]
+    assert counting
+    assert all(SegmentCombinationMember._meta.db_table in sql for sql in counting)
+    assert not any(SegmentMembership._meta.db_table in sql for sql in counting)
     assert from_combinations.sizes == from_memberships.sizes == {world["a"].pk: 3, world["b"].pk: 2}
     assert from_combinations.shared.equals(from_memberships.shared)
 

@@ -296,3 +296,45 @@ def test_play_grouping_as_of_entry():
     assert row(table, play.pk).samples["win_rate"] == 1
     assert row(table, play.pk).values["win_rate"] == 0.0
     assert row(table, "unassigned").samples["win_rate"] == 1
+
+
+def test_one_pass_figures_match_the_figures_per_family(euro_rate):
+    """Today's figures (one query over every family) equal the per-family queries when no membership moved.
+
+    As of entry reads each family on its own, and with every stay begun
+    before the data, both must agree on deals, ARR and new customers.
+    """
+    switcher, churned, steady, late, repeat = (make_account() for _ in range(5))
+    segment = make_segment("Everyone")
+    for account in (switcher, churned, steady, late, repeat):
+        add_member(segment, account, entered=date(2023, 1, 1))
+    # ARR that changes currency reads as churn in the old currency; a zero opening is no cohort member.
+    make_arr(switcher, date(2024, 3, 1), 1000, currency="EUR")
+    make_arr(switcher, date(2024, 6, 1), 1500)
+    make_arr(churned, date(2024, 3, 1), 800)
+    make_arr(steady, date(2024, 3, 1), 500)
+    make_arr(steady, date(2024, 6, 1), 650)
+    make_arr(late, date(2024, 3, 1), 0)
+    make_arr(late, date(2024, 6, 1), 300)
+    # New customers: two wins in the period count once; an earlier win or an expansion deal counts none.
+    make_deal(repeat, status="won", created=date(2024, 4, 1), closed=date(2024, 4, 10), amount=100)
+    make_deal(repeat, status="won", created=date(2024, 4, 2), closed=date(2024, 5, 10), amount=None)
+    make_deal(steady, status="won", created=date(2023, 5, 1), closed=date(2023, 6, 1), amount=50)
+    make_deal(steady, status="won", created=date(2024, 4, 1), closed=date(2024, 4, 20), amount=70, currency="EUR")
+    make_deal(churned, status="won", created=date(2024, 4, 1), closed=date(2024, 4, 20), amount=90, type="expansion")
+    make_deal(late, status="open", created=date(2024, 5, 1), amount=40)
+    make_deal(late, status="lost", created=date(2024, 1, 1), closed=date(2024, 7, 2), amount=60)
+    Spend.objects.create(month=date(2024, 4, 1), segment=segment, amount=Decimal(300), currency="USD")
+    quarter = parse_period("2024-Q2")
+
+    current = row(kpi_table(grouping=grouping_for("segment"), period=quarter), segment.pk)
+    entry = row(kpi_table(grouping=grouping_for("segment"), period=quarter, basis="entry"), segment.pk)
+
+    for kpi in ("pipeline_created", "open_pipeline", "win_rate", "avg_deal_size", "sales_cycle_days",
+                "nrr", "gross_churn", "expansion_rate", "cac"):
+        assert current.values[kpi] == pytest.approx(entry.values[kpi], nan_ok=True), kpi
+        assert current.samples[kpi] == entry.samples[kpi], kpi
+    assert current.samples["nrr"] == 3
+    assert current.values["nrr"] == pytest.approx(650 / (1000 * 1.1 + 800 + 500))
+    assert current.samples["cac"] == 1
+    assert current.values["cac"] == pytest.approx(300)
