@@ -90,10 +90,12 @@ def touch_figures_update():
                 everything = accounts > max(FULL_UPDATE_MIN_ACCOUNTS, Account.objects.count() / 3)
             if everything:
                 accounts = None
-                for sql in (f"DELETE FROM {COUNTS}", _count_insert_sql(""), f"DELETE FROM {STAYS}"):
-                    cursor.execute(sql)
+                cursor.execute(f"DELETE FROM {STAYS}")
                 cursor.execute(_touch_insert_sql(""))
                 stays = cursor.rowcount
+                # The counts sum the first touches, so they follow the stays.
+                cursor.execute(f"DELETE FROM {COUNTS}")
+                cursor.execute(_count_insert_sql(""))
                 cursor.execute(f"DELETE FROM {YEARS}")
                 _insert_touch_years(cursor, None)
                 analyze_after_rewrite(cursor, [COUNTS, STAYS, YEARS])
@@ -113,9 +115,12 @@ def touch_figures_update():
 
 
 def _update_named(cursor):
-    """Recompute the entry counts of the named segments and instants, and the touch figures of the named accounts.
+    """Recompute the touch figures of the named accounts, and the entry counts of the named segments and instants.
 
-    The accounts are in the ACCOUNTS table already. Returns the touched stays written.
+    The accounts are in the ACCOUNTS table already. The first touches of
+    those accounts' stays leave the entry counts they were summed in and join
+    them again once recomputed, so only the named instants are counted anew.
+    Returns the touched stays written.
     """
     cursor.execute(
         f"CREATE TEMPORARY TABLE {INSTANTS} AS "
@@ -124,25 +129,60 @@ def _update_named(cursor):
         f"UNION SELECT t.segment_id, t.entered_at FROM {TAKEN} t WHERE t.segment_id IS NOT NULL"
     )
     named = f"EXISTS (SELECT 1 FROM {INSTANTS} i WHERE i.segment_id = {{0}}.segment_id AND i.entered_at = {{0}}.entered_at)"
-    cursor.execute(f"DELETE FROM {COUNTS} WHERE {named.format(COUNTS)}")
-    cursor.execute(_count_insert_sql(f"AND {named.format('m')}"))
-    cursor.execute(f"DROP TABLE {INSTANTS}")
+    # The first touches of deleted stays go first, so no sum is taken away that was never added.
+    cursor.execute(
+        f"DELETE FROM {STAYS} WHERE {named.format(STAYS)} "
+        f"AND NOT EXISTS (SELECT 1 FROM {MEMBERSHIPS} m WHERE m.id = {STAYS}.membership_id)"
+    )
 
     chosen = f"account_id IN (SELECT account_id FROM {ACCOUNTS})"
+    cursor.execute(_touch_sums_apply_sql("-", chosen))
     cursor.execute(f"DELETE FROM {STAYS} WHERE {chosen}")
     cursor.execute(_touch_insert_sql(f"AND m.{chosen}"))
     stays = cursor.rowcount
+    cursor.execute(_touch_sums_apply_sql("+", chosen))
     cursor.execute(f"DELETE FROM {YEARS} WHERE {chosen}")
     _insert_touch_years(cursor, f"SELECT account_id FROM {ACCOUNTS}")
+
+    cursor.execute(f"DELETE FROM {COUNTS} WHERE {named.format(COUNTS)}")
+    cursor.execute(_count_insert_sql(f"AND {named.format('m')}"))
+    cursor.execute(f"DROP TABLE {INSTANTS}")
     return stays
 
 
+def _touch_microseconds(alias):
+    """SQL for the whole microseconds from a stored stay's entry to its first touch."""
+    from .kpis.queries import seconds_between
+
+    return f"CAST(ROUND({seconds_between(f'{alias}.first_touch_at', f'{alias}.entered_at')} * 1000000) AS BIGINT)"
+
+
 def _count_insert_sql(condition):
-    """INSERT ... SELECT of the account stays per segment and entry instant, limited by `condition` on m."""
+    """INSERT ... SELECT of the account stays and their first touches per segment and entry instant.
+
+    `condition` limits the memberships m.
+    """
     return (
-        f"INSERT INTO {COUNTS} (segment_id, entered_at, entries) "
-        f"SELECT m.segment_id, m.entered_at, COUNT(*) FROM {MEMBERSHIPS} m "
+        f"INSERT INTO {COUNTS} (segment_id, entered_at, entries, answered, touch_microseconds) "
+        f"SELECT m.segment_id, m.entered_at, COUNT(*), COUNT(t.membership_id), "
+        f"COALESCE(SUM({_touch_microseconds('t')}), 0) "
+        f"FROM {MEMBERSHIPS} m LEFT JOIN {STAYS} t ON t.membership_id = m.id "
         f"WHERE m.account_id IS NOT NULL {condition} GROUP BY m.segment_id, m.entered_at"
+    )
+
+
+def _touch_sums_apply_sql(sign, condition):
+    """UPDATE that adds (sign +) or takes away (sign -) the stored first touches that `condition` selects.
+
+    Both sums are whole numbers, so taking away exactly undoes adding.
+    """
+    return (
+        f"UPDATE {COUNTS} SET answered = {COUNTS}.answered {sign} d.stays, "
+        f"touch_microseconds = {COUNTS}.touch_microseconds {sign} d.microseconds "
+        f"FROM (SELECT t.segment_id AS segment_id, t.entered_at AS entered_at, COUNT(*) AS stays, "
+        f"SUM({_touch_microseconds('t')}) AS microseconds FROM {STAYS} t WHERE t.{condition} "
+        f"GROUP BY t.segment_id, t.entered_at) d "
+        f"WHERE {COUNTS}.segment_id = d.segment_id AND {COUNTS}.entered_at = d.entered_at"
     )
 
 

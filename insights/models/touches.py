@@ -2,10 +2,10 @@
 
 Response rate and speed-to-engage count the entries of a period and match
 each with the account's touches in the response window after it, which
-costs seconds when a period contains millions of entries. SegmentEntryCount
-stores the entries of each segment per entry instant (a recompute enters
-all its stays at one instant), and StayTouch the first touch of each stay
-that has one. Database triggers on memberships and engagement events append
+costs seconds when a period contains millions of entries. StayTouch
+stores the first touch of each stay that has one, and SegmentEntryCount
+the entries of each segment per entry instant (a recompute enters all its
+stays at one instant) with the sums of their first touches. Database triggers on memberships and engagement events append
 to TouchChange in the writing transaction, so every change that can move
 these figures leaves a row, and the rows become visible when the change
 commits. insights.touches recomputes what the rows name and deletes exactly
@@ -31,11 +31,15 @@ class StayTouch(models.Model):
 
 
 class SegmentEntryCount(models.Model):
-    """How many account stays of a segment began at one instant."""
+    """How many account stays of a segment began at one instant, and how many of them had a first touch."""
 
     segment = models.ForeignKey("segmentation.Segment", related_name="+", **DERIVED)
     entered_at = models.DateTimeField()
     entries = models.PositiveIntegerField()
+    answered = models.PositiveIntegerField(default=0, help_text="Stays with a first touch (a StayTouch row).")
+    touch_microseconds = models.BigIntegerField(
+        default=0, help_text="The time from entry to first touch, summed over the answered stays."
+    )
 
     class Meta:
         constraints = [
