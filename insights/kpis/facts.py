@@ -33,6 +33,8 @@ COUNT_COLUMNS = ["touched_accounts", "met_accounts", "new_customers"]
 FACT_COLUMNS = DEAL_COLUMNS + ARR_COLUMNS + COUNT_COLUMNS
 NO_CURRENCY = "CAST(NULL AS VARCHAR(3))"
 TOUCH_YEAR_TABLE = AccountTouchYear._meta.db_table
+# Groups per bit mask column: a BIGINT has 63 bits for positive values.
+MASK_BITS = 62
 
 
 def _select(values):
@@ -48,7 +50,7 @@ def _select(values):
 
 
 def _deal_facts(period):
-    """One row per relevant deal: summing deals per account first would only add a sort of them all."""
+    """Return SQL with a row per relevant deal, because summing deals per account first only adds a sort."""
     values = {column: f"o.{column}" for column in DEAL_COLUMNS}
     per_deal = ", ".join(f"{value} AS {column}" for column, value in deal_values(period).items())
     return (
@@ -59,7 +61,7 @@ def _deal_facts(period):
 
 
 def _arr_facts(period):
-    """One row per account with ARR in the month before the period, with its ARR at the period's last month.
+    """Return SQL with a row per account with ARR in the month before the period, and its ARR at the last month.
 
     An account has one ARR row a month, so the two months pair up by a join.
     ARR in the last month in another currency than the opening reads as zero,
@@ -110,7 +112,7 @@ def _meeting_facts():
 
 
 def _new_customer_facts(period):
-    """Accounts whose first won new-business deal closed in the period: a win in it and none before it."""
+    """Return SQL of the accounts whose first won new-business deal closed in the period (a win, none earlier)."""
     start, end = period.start.isoformat(), period.end.isoformat()
     won = "{0}.status = 'won' AND {0}.type = 'new_business'"
     firsts = (
@@ -146,7 +148,7 @@ def current_figures(grouping, period):
     columns = f"(account_id, currency, {', '.join(FACT_COLUMNS)})"
     combinations = grouping.combinations()
     if combinations is not None:
-        return _combination_figures(facts_sql, facts_params, columns, combinations), True
+        return _combination_figures(facts_sql, facts_params, columns, combinations, grouping.keys), True
     relation_sql, relation_params = grouping.members_now()
     sums = _sums("f")
     # One statement reads the facts once for the groups and for the total.
@@ -164,24 +166,60 @@ def _sums(alias):
     return ", ".join(f"SUM({alias}.{column}) AS {column}" for column in FACT_COLUMNS)
 
 
-def _combination_figures(facts_sql, facts_params, columns, combinations):
-    """Sum the facts per combination first, then per group, unassigned and total.
+def _combination_figures(facts_sql, facts_params, columns, combinations, keys):
+    """Sum the facts per set of chosen groups first, then per group, unassigned and total.
 
-    An account in no combination (a segment combination holds only accounts
-    in some segment) and an account whose combination belongs to none of
-    the chosen groups both count as unassigned.
+    Each combination becomes a bit mask of the chosen groups it belongs to,
+    MASK_BITS groups to a mask column. Combinations with the same mask are
+    summed together, so forty segments with 48,000 combinations still sum
+    into at most a few thousand rows for twenty chosen ones, and each group
+    then adds the rows whose mask has its bit. An account in no combination
+    (a segment combination holds only accounts in some segment) and an
+    account whose combination belongs to none of the chosen groups both
+    count as unassigned, with no mask.
     """
     accounts_sql, accounts_params = combinations.accounts
     relation_sql, relation_params = combinations.groups
-    return fetch_frame(
-        f"WITH f {columns} AS (SELECT * FROM ({facts_sql}) u), "
-        f"c AS (SELECT ac.combination_id AS combination_id, f.currency AS currency, {_sums('f')} "
-        f"FROM f LEFT JOIN ({accounts_sql}) ac ON ac.account_id = f.account_id "
-        f"GROUP BY ac.combination_id, f.currency) "
-        f"SELECT CAST(r.group_key AS VARCHAR(64)) AS group_key, c.currency AS currency, {_sums('c')} "
-        f"FROM c JOIN ({relation_sql}) r ON r.combination_id = c.combination_id GROUP BY r.group_key, c.currency "
-        f"UNION ALL SELECT '{UNASSIGNED}', c.currency, {_sums('c')} FROM c WHERE NOT EXISTS "
-        f"(SELECT 1 FROM ({relation_sql}) r WHERE r.combination_id = c.combination_id) GROUP BY c.currency "
-        f"UNION ALL SELECT '{TOTAL}', c.currency, {_sums('c')} FROM c GROUP BY c.currency",
-        (*facts_params, *accounts_params, *relation_params, *relation_params),
+    parts = [keys[first:first + MASK_BITS] for first in range(0, len(keys), MASK_BITS)] or [[]]
+    masks = [f"mask{index}" for index in range(len(parts))]
+    sums = _sums("c")
+
+    mask_values = ", ".join(f"{_mask_of(part)} AS {mask}" for part, mask in zip(parts, masks))
+    combination_masks = (
+        f"SELECT r.combination_id AS combination_id, {mask_values} FROM ({relation_sql}) r GROUP BY r.combination_id"
     )
+    mask_columns = ", ".join(f"p.{mask}" for mask in masks)
+    sums_per_mask = (
+        f"SELECT {mask_columns}, f.currency AS currency, {_sums('f')} "
+        f"FROM f LEFT JOIN ({accounts_sql}) ac ON ac.account_id = f.account_id "
+        f"LEFT JOIN p ON p.combination_id = ac.combination_id GROUP BY {mask_columns}, f.currency"
+    )
+    selects = [
+        f"SELECT CAST(g.group_key AS VARCHAR(64)) AS group_key, c.currency AS currency, {sums} "
+        f"FROM c JOIN ({_group_bits(part)}) g ON (c.{mask} & g.bit) <> 0 GROUP BY g.group_key, c.currency"
+        for part, mask in zip(parts, masks)
+        if part
+    ]
+    selects.append(
+        f"SELECT '{UNASSIGNED}' AS group_key, c.currency AS currency, {sums} FROM c WHERE c.{masks[0]} IS NULL "
+        f"GROUP BY c.currency"
+    )
+    selects.append(f"SELECT '{TOTAL}', c.currency, {sums} FROM c GROUP BY c.currency")
+    return fetch_frame(
+        f"WITH f {columns} AS (SELECT * FROM ({facts_sql}) u), p AS ({combination_masks}), c AS ({sums_per_mask}) "
+        + " UNION ALL ".join(selects),
+        (*facts_params, *relation_params, *accounts_params),
+    )
+
+
+def _mask_of(keys):
+    """SQL summing the bits of `keys` over a combination's rows r, which name each of its groups once."""
+    if not keys:
+        return "0"
+    bits = " ".join(f"WHEN {int(key)} THEN {1 << index}" for index, key in enumerate(keys))
+    return f"CAST(SUM(CASE r.group_key {bits} ELSE 0 END) AS BIGINT)"
+
+
+def _group_bits(keys):
+    """SQL of (group_key, bit) for the groups of one mask column."""
+    return " UNION ALL ".join(f"SELECT {int(key)} AS group_key, {1 << index} AS bit" for index, key in enumerate(keys))

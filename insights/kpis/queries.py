@@ -97,7 +97,7 @@ def deal_conditions(period):
 
 
 def deal_values(period):
-    """The value each deal adds to each deal figure, as SQL over `o`, in DEAL_COLUMNS order.
+    """Return SQL over `o` for the value each deal adds to each deal figure, in DEAL_COLUMNS order.
 
     A value is NULL where the deal adds nothing to a sum of amounts, so a
     group without such deals sums to NULL rather than 0.

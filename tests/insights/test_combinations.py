@@ -125,6 +125,44 @@ def test_kpis_read_fresh_combinations_only(world, django_capture_on_commit_callb
     ]
 
 
+def test_more_groups_than_one_mask_holds():
+    """Seventy segments span two mask columns; a chain of overlaps crosses the boundary between them."""
+    segments = [make_segment(f"Chain {index:02d}") for index in range(70)]
+    for index, segment in enumerate(segments):
+        account = make_account(f"Link {index:02d}")
+        add_member(segment, account, entered=date(2024, 1, 1))
+        if index + 1 < len(segments):
+            add_member(segments[index + 1], account, entered=date(2024, 1, 1))
+        make_deal(account, status="won", created=date(2024, 3, 1), closed=date(2024, 3, 9), amount=index + 1)
+    make_deal(make_account("Outside"), status="lost", created=date(2024, 3, 1), closed=date(2024, 3, 9), amount=7)
+
+    stale = kpi_table(grouping=grouping_for("segment"), period=MARCH)
+    combinations_rebuild()
+    fresh = kpi_table(grouping=grouping_for("segment"), period=MARCH)
+
+    rows = {row.key: row for row in fresh.rows}
+    # Segment k holds the account of link k and of link k - 1.
+    assert rows[str(segments[62].pk)].values["pipeline_created"] == pytest.approx(63 + 62)
+    assert rows[str(segments[62].pk)].values["accounts"] == 2
+    assert rows[str(segments[0].pk)].values["pipeline_created"] == pytest.approx(1)
+    assert rows["unassigned"].values["pipeline_created"] == pytest.approx(7)
+    assert [(row.key, row.values, row.samples) for row in fresh.rows] == [
+        (row.key, row.values, row.samples) for row in stale.rows
+    ]
+
+
+@pytest.mark.usefixtures("membership_source")
+def test_no_chosen_segments_all_unassigned(world):
+    Segment.objects.update(status="draft")
+    make_deal(world["both"][0], status="won", created=date(2024, 3, 1), closed=date(2024, 3, 9), amount=100)
+
+    table = kpi_table(grouping=grouping_for("segment"), period=MARCH)
+    rows = {row.key: row for row in table.rows}
+
+    assert set(rows) == {"unassigned", "total"}
+    assert rows["unassigned"].values["pipeline_created"] == pytest.approx(100)
+
+
 @pytest.mark.usefixtures("membership_source")
 def test_unchosen_segment_accounts_unassigned(world):
     make_deal(world["both"][0], status="won", created=date(2024, 3, 1), closed=date(2024, 3, 9), amount=100)

@@ -298,7 +298,7 @@ def test_play_grouping_as_of_entry():
     assert row(table, "unassigned").samples["win_rate"] == 1
 
 
-def test_one_pass_figures_match_the_figures_per_family(euro_rate):
+def test_one_pass_matches_family_queries(euro_rate):
     """Today's figures (one query over every family) equal the per-family queries when no membership moved.
 
     As of entry reads each family on its own, and with every stay begun

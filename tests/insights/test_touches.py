@@ -129,7 +129,7 @@ def stored_counts():
 
 
 @pytest.mark.usefixtures("settled")
-def test_entry_counts_sum_first_touches_through_changes():
+def test_entry_count_touches_follow_changes():
     """Counts kept up from the log equal counts recomputed from scratch, after each kind of change."""
     segment, other = make_segment("Summed"), make_segment("Other")
     first, second, third = (make_account() for _ in range(3))
