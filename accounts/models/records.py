@@ -128,7 +128,8 @@ class Account(SourcedRecord):
     class Meta:
         ordering = ["name", "id"]
         indexes = [
-            models.Index(fields=["icp_tier", "icp_score"], name="account_tier_score_idx"),
+            # The id lets KPIs by tier read every account's tier from this index alone.
+            models.Index(fields=["icp_tier", "icp_score"], include=["id"], name="account_tier_score_idx"),
             models.Index(fields=["owner", "icp_tier", "icp_score"], name="account_owner_tier_idx"),
             models.Index(fields=["lifecycle_stage"], name="account_stage_idx"),
             models.Index(fields=["industry"], name="account_industry_idx"),
