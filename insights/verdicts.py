@@ -27,7 +27,8 @@ from segmentation.models import ObjectType, Segment, SegmentStatus
 
 from .currency import convert_frame, rates_on
 from .kpis.groups import SegmentGrouping
-from .kpis.queries import BASIS_CURRENT, TOTAL, deal_figures
+from .kpis.facts import current_figures
+from .kpis.queries import TOTAL
 from .overlap import overlap_matrix
 from .stats import benjamini_hochberg, fisher_exact_p
 
@@ -96,7 +97,7 @@ def segment_verdicts(*, period, segments=None):
 
 
 def _deal_sums(grouping, period):
-    figures = deal_figures(grouping, period, BASIS_CURRENT)
+    figures, _ = current_figures(grouping, period, deals_only=True)
     if figures.empty:
         return {}
     convert_frame(figures, rates_on(period.end), money_columns=["won_amount"], squared_columns=["won_amount_sq"])

@@ -138,13 +138,17 @@ def account_facts(period, *, touch_days=False):
     return " UNION ALL ".join(parts), adapt_datetimes(period.start_at, period.end_before)
 
 
-def current_figures(grouping, period):
+def current_figures(grouping, period, *, deals_only=False):
     """Sum every fact per (group_key, currency) for today's members, plus the total over all accounts.
 
-    Returns the frame and whether it contains the unassigned figures too, as it
-    does when the grouping has fresh segment combinations.
+    With deals_only, only the deal columns are read, and the others are
+    empty. Returns the frame and whether it contains the unassigned figures
+    too, as it does when the grouping has fresh segment combinations.
     """
-    facts_sql, facts_params = account_facts(period, touch_days=touches.touch_figures_ready())
+    if deals_only:
+        facts_sql, facts_params = _deal_facts(period), ()
+    else:
+        facts_sql, facts_params = account_facts(period, touch_days=touches.touch_figures_ready())
     columns = f"(account_id, currency, {', '.join(FACT_COLUMNS)})"
     combinations = grouping.combinations()
     if combinations is not None:
