@@ -35,7 +35,7 @@ bench: install
 	$(PY) bench/run_all.py
 
 worker: install
-	$(VENV)/bin/celery -A config worker --queues default,imports,pipeline,webhooks --loglevel INFO
+	$(VENV)/bin/celery -A config worker --queues default,imports,pipeline,webhooks,maintenance --loglevel INFO
 
 beat: install
 	$(VENV)/bin/celery -A config beat --loglevel INFO

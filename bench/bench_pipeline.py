@@ -7,8 +7,10 @@ With 20 active segments, it measures:
 2. a second run on the same day with unchanged data, which must write no row;
 3. a full run on the next day, where engagement decays and windows move;
 
-each on a Celery worker with two processes over Redis (the production
-set-up; without Redis the run is eager in this process). The baseline is
+each on a Celery worker with two processes over Redis, with the work
+that follows a run (compaction, combination builds, cache warm-up) on a
+maintenance worker of its own, as docker-compose.yml deploys them (without
+Redis the run is eager in this process). The baseline is
 the same steps written by hand in SQL (derived attributes, lifecycle stage,
 ICP score and tier, and the 20 segment memberships as entries and exits),
 run on the same reset columns in one session. A naive per-row ORM
@@ -176,12 +178,16 @@ def vacuum_analyze():
 
 
 class Worker:
-    """A Celery worker with two processes on the benchmark database, or None without Redis."""
+    """A Celery worker on the benchmark database for some queues, started only when Redis answers."""
 
-    def __init__(self):
+    def __init__(self, name, queues, processes):
+        self.name = name
+        self.queues = queues
+        self.processes = processes
         self.process = None
 
     def start(self):
+        """Start the worker and wait until it answers; return False (runs stay eager) without Redis."""
         import redis
 
         try:
@@ -189,22 +195,22 @@ class Worker:
         except (redis.RedisError, OSError) as error:
             print(f"Redis at {REDIS_URL} is not reachable ({error}); the runs are eager in this process.")
             return False
-        redis.Redis.from_url(REDIS_URL).flushdb()
         env = dict(os.environ, DATABASE_URL=common.bench_database_url(), REDIS_URL=REDIS_URL,
                    DJANGO_SETTINGS_MODULE="config.settings.base")
-        log = open(common.REPO_ROOT / "artifacts" / "bench-pipeline-worker.log", "w")
+        log_name = f"bench-pipeline-{self.name}.log"
+        log = open(common.REPO_ROOT / "artifacts" / log_name, "w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--queues", "pipeline,default",
-             "--concurrency", str(WORKER_PROCESSES), "--loglevel", "WARNING", "--without-heartbeat",
-             "--without-gossip"],
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--queues", ",".join(self.queues),
+             "--concurrency", str(self.processes), "--hostname", f"{self.name}@%h", "--loglevel", "INFO",
+             "--without-heartbeat", "--without-gossip"],
             cwd=common.REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
         from config.celery import app
 
         deadline = time.monotonic() + 60
-        while not app.control.ping(timeout=1):
+        while not any(self.name in reply for reply in app.control.ping(timeout=1)):
             if self.process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("The benchmark's Celery worker did not start; see artifacts/bench-pipeline-worker.log")
+                raise SystemExit(f"The benchmark's Celery worker {self.name} did not start; see artifacts/{log_name}")
         return True
 
     def peak_memory_mib(self):
@@ -230,6 +236,16 @@ class Worker:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+
+
+def redis_flush():
+    """Empty the benchmark's Redis database, so no task of an earlier run is still queued."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).flushdb()
+    except (redis.RedisError, OSError):
+        pass  # Worker.start reports an unreachable Redis
 
 
 def pipeline_run(now, *, full):
@@ -597,10 +613,14 @@ def main():
 
     pipeline_reset()
     vacuum_analyze()
-    worker = Worker()
-    on_worker = worker.start()
+    redis_flush()
+    # As docker-compose.yml deploys it: recomputes on one worker, the maintenance after them on another.
+    worker = Worker("runs", ["pipeline", "default"], WORKER_PROCESSES)
+    maintenance = Worker("maintenance", ["maintenance"], 1)
+    on_worker = worker.start() and maintenance.start()
     try:
-        print(f"\nPipeline on {'a Celery worker with 2 processes' if on_worker else 'eager Celery'}", flush=True)
+        workers = f"a Celery worker with {WORKER_PROCESSES} processes and a maintenance worker with one"
+        print(f"\nPipeline on {workers if on_worker else 'eager Celery'}", flush=True)
         first, first_seconds = pipeline_run(RUN_TIME, full=True)
         print_run("First full run, from reset columns", first, first_seconds)
 
@@ -617,6 +637,7 @@ def main():
         peak = worker.peak_memory_mib()
     finally:
         worker.stop()
+        maintenance.stop()
 
     own_seconds = first_seconds - other_steps_seconds(first)
     print("\nSummary")

@@ -116,3 +116,20 @@ def test_env_int_enforces_range(monkeypatch):
 def test_env_list_ignores_blank_items(monkeypatch):
     monkeypatch.setenv("HOSTS", "a.example.com, ,b.example.com,")
     assert env.env_list("HOSTS") == ["a.example.com", "b.example.com"]
+
+
+@pytest.mark.parametrize("task", [
+    "accounts.tasks.account_table_compact_task",
+    "insights.tasks.kpi_cache_warm_task",
+    "insights.tasks.segment_combinations_build_task",
+    "insights.tasks.touch_figures_update_task",
+])
+def test_housekeeping_tasks_on_maintenance_queue(task):
+    # A run requested right after another must not wait behind the first run's housekeeping.
+    from django.conf import settings
+
+    from config.celery import app
+
+    assert app.amqp.router.route({}, task)["queue"].name == "maintenance"
+    assert "maintenance" in settings.CELERY_WORKER_QUEUES
+    assert app.amqp.router.route({}, "segmentation.tasks.pipeline_publish_task")["queue"].name == "pipeline"

@@ -195,12 +195,17 @@ CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 60
 # must stay well above the longest task's hard time limit.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 4 * CELERY_TASK_TIME_LIMIT}
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Housekeeping after a recompute (compacting the account table, rebuilding what the dashboard
+# reads, warming its cache) runs on a queue of its own. A deployment gives that queue its own
+# worker, so a run requested just after another never waits behind it.
 CELERY_TASK_ROUTES = {
     "accounts.tasks.import_*": {"queue": "imports"},
     "*.tasks.pipeline_*": {"queue": "pipeline"},
     "*.tasks.webhook_*": {"queue": "webhooks"},
+    "accounts.tasks.account_table_compact_task": {"queue": "maintenance"},
+    "insights.tasks.*": {"queue": "maintenance"},
 }
-CELERY_WORKER_QUEUES = ("default", "imports", "pipeline", "webhooks")
+CELERY_WORKER_QUEUES = ("default", "imports", "pipeline", "webhooks", "maintenance")
 
 # API: request limits, Idempotency-Key retention, webhooks and near-real-time
 # recompute of accounts written through the API.
