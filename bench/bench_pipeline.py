@@ -208,7 +208,7 @@ class Worker:
         from config.celery import app
 
         deadline = time.monotonic() + 60
-        while not any(self.name in reply for reply in app.control.ping(timeout=1)):
+        while not any(host.startswith(f"{self.name}@") for reply in app.control.ping(timeout=1) for host in reply):
             if self.process.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit(f"The benchmark's Celery worker {self.name} did not start; see artifacts/{log_name}")
         return True
@@ -617,8 +617,8 @@ def main():
     # As docker-compose.yml deploys it: recomputes on one worker, the maintenance after them on another.
     worker = Worker("runs", ["pipeline", "default"], WORKER_PROCESSES)
     maintenance = Worker("maintenance", ["maintenance"], 1)
-    on_worker = worker.start() and maintenance.start()
     try:
+        on_worker = worker.start() and maintenance.start()
         workers = f"a Celery worker with {WORKER_PROCESSES} processes and a maintenance worker with one"
         print(f"\nPipeline on {workers if on_worker else 'eager Celery'}", flush=True)
         first, first_seconds = pipeline_run(RUN_TIME, full=True)
