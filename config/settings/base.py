@@ -197,7 +197,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 4 * CELERY_TASK_TIME_LI
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Housekeeping after a recompute (compacting the account table, rebuilding what the dashboard
 # reads, warming its cache) runs on a queue of its own. A deployment gives that queue its own
-# worker, so a run requested just after another never waits behind it.
+# worker, so these tasks never take a worker process that a recompute needs. A compaction still
+# locks the accounts table while it rewrites it, and a run waits for that.
 CELERY_TASK_ROUTES = {
     "accounts.tasks.import_*": {"queue": "imports"},
     "*.tasks.pipeline_*": {"queue": "pipeline"},
