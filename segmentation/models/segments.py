@@ -145,6 +145,13 @@ class SegmentMembership(models.Model):
                 name="membership_contact_entry_idx",
                 condition=Q(contact__isnull=False),
             ),
+            # Each account's current segments in order, read from the index alone by the segment
+            # combination build.
+            models.Index(
+                fields=["account", "segment"],
+                name="membership_account_current_idx",
+                condition=Q(account__isnull=False, exited_at__isnull=True),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
