@@ -1,8 +1,10 @@
 """Build and read the segment combinations (see insights.models.combinations).
 
-The build replaces the three tables in one transaction, from one statement
-that reads the current memberships, and records a fingerprint of the
-memberships taken just before. Readers compare the fingerprint with the current one
+The build brings the three tables up to date in one transaction, from one
+statement that reads the current memberships, and records a fingerprint of
+the memberships taken just before. It writes only what changed: a nightly
+recompute moves a few thousand accounts between combinations, and rewriting
+a million account rows for them took most of the build's time. Readers compare the fingerprint with the current one
 and fall back to the memberships when they differ, so a stale build never
 feeds a figure. Memberships change through segment recomputes, and every
 recompute stamps its segment's last_recomputed_at and member_count; new stays
@@ -107,9 +109,12 @@ def analyze_after_rewrite(cursor, tables):
 def _build_statements():
     """Return the statements of a build.
 
-    The members of each combination come from the keys, which one statement
-    reads, so they agree with the accounts' keys even when memberships change
-    during the build.
+    Each account's key is the sorted list of its current segment ids, and
+    a combination is stored once per key. Accounts whose key changed move
+    to the combination of their new key, combinations no account has any
+    more are deleted, and only new combinations get members. The members
+    come from the keys, which one statement reads, so they agree with the
+    accounts' keys even when memberships change during the build.
     """
     if connection.vendor == "postgresql":
         keys = (
@@ -119,13 +124,14 @@ def _build_statements():
         )
         members = (
             f"INSERT INTO {MEMBERS} (combination_id, segment_id) "
-            f"SELECT c.id, CAST(unnest(string_to_array(c.key, ',')) AS BIGINT) FROM {COMBINATIONS} c"
+            f"SELECT c.id, CAST(unnest(string_to_array(c.key, ',')) AS BIGINT) FROM {COMBINATIONS} c "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {MEMBERS} m WHERE m.combination_id = c.id)"
         )
     else:
         # SQLite before 3.44 has no ORDER BY inside an aggregate; it concatenates in the order of the sorted
         # subquery. Were two accounts with the same segments ever concatenated in another order, they would
         # get two combinations with the same members, which changes no sum. A transaction on SQLite reads
-        # one snapshot, so one account of each combination names its segments.
+        # one snapshot, so one account of each new combination names its segments.
         keys = (
             f"CREATE TEMPORARY TABLE {KEYS} AS SELECT account_id, group_concat(segment_id, ',') AS key "
             f"FROM (SELECT account_id, segment_id FROM {MEMBERSHIPS} WHERE exited_at IS NULL "
@@ -133,17 +139,29 @@ def _build_statements():
         )
         members = (
             f"INSERT INTO {MEMBERS} (combination_id, segment_id) SELECT r.combination_id, m.segment_id "
-            f"FROM (SELECT combination_id, MIN(account_id) AS account_id FROM {ACCOUNTS} GROUP BY combination_id) r "
+            f"FROM (SELECT a.combination_id AS combination_id, MIN(a.account_id) AS account_id FROM {ACCOUNTS} a "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {MEMBERS} x WHERE x.combination_id = a.combination_id) "
+            f"GROUP BY a.combination_id) r "
             f"JOIN {MEMBERSHIPS} m ON m.account_id = r.account_id AND m.exited_at IS NULL"
         )
     return [
-        f"DELETE FROM {ACCOUNTS}",
-        f"DELETE FROM {MEMBERS}",
-        f"DELETE FROM {COMBINATIONS}",
         keys,
-        f"INSERT INTO {COMBINATIONS} (key, account_count) SELECT key, COUNT(*) FROM {KEYS} GROUP BY key",
+        f"INSERT INTO {COMBINATIONS} (key, account_count) SELECT k.key, 0 FROM {KEYS} k "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {COMBINATIONS} c WHERE c.key = k.key) GROUP BY k.key",
+        f"UPDATE {ACCOUNTS} SET combination_id = n.combination_id "
+        f"FROM (SELECT k.account_id AS account_id, c.id AS combination_id FROM {KEYS} k "
+        f"JOIN {COMBINATIONS} c ON c.key = k.key) n "
+        f"WHERE {ACCOUNTS}.account_id = n.account_id AND {ACCOUNTS}.combination_id <> n.combination_id",
+        f"DELETE FROM {ACCOUNTS} WHERE NOT EXISTS (SELECT 1 FROM {KEYS} k WHERE k.account_id = {ACCOUNTS}.account_id)",
         f"INSERT INTO {ACCOUNTS} (account_id, combination_id) "
-        f"SELECT k.account_id, c.id FROM {KEYS} k JOIN {COMBINATIONS} c ON c.key = k.key",
+        f"SELECT k.account_id, c.id FROM {KEYS} k JOIN {COMBINATIONS} c ON c.key = k.key "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {ACCOUNTS} a WHERE a.account_id = k.account_id)",
+        f"DELETE FROM {COMBINATIONS} WHERE NOT EXISTS (SELECT 1 FROM {KEYS} k WHERE k.key = {COMBINATIONS}.key)",
+        f"DELETE FROM {MEMBERS} "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {COMBINATIONS} c WHERE c.id = {MEMBERS}.combination_id)",
+        f"UPDATE {COMBINATIONS} SET account_count = n.accounts "
+        f"FROM (SELECT k.key AS key, COUNT(*) AS accounts FROM {KEYS} k GROUP BY k.key) n "
+        f"WHERE {COMBINATIONS}.key = n.key AND {COMBINATIONS}.account_count <> n.accounts",
         members,
         f"DROP TABLE {KEYS}",
     ]

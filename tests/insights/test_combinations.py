@@ -78,6 +78,25 @@ def test_rebuild_replaces_old_build(world):
     assert CombinationBuild.objects.count() == 1
 
 
+def test_rebuild_writes_only_changes(world):
+    combinations_rebuild()
+    kept = AccountCombination.objects.get(account=world["both"][0]).combination_id
+    only_a = AccountCombination.objects.get(account=world["only_a"]).combination_id
+    SegmentMembership.objects.filter(account=world["only_a"]).update(exited_at=timezone.now())
+    add_member(world["b"], world["outside"], entered=date(2024, 2, 1))
+
+    combinations_rebuild()
+
+    # Unchanged accounts keep their combination; a combination no account has is gone with its members.
+    assert AccountCombination.objects.get(account=world["both"][0]).combination_id == kept
+    assert not SegmentCombination.objects.filter(pk=only_a).exists()
+    assert not SegmentCombinationMember.objects.filter(combination_id=only_a).exists()
+    assert combination_of(world["outside"]) == [world["b"].pk]
+    sizes = dict(SegmentCombination.objects.values_list("key", "account_count"))
+    assert sizes == {f"{world['a'].pk},{world['b'].pk}": 2, str(world["b"].pk): 1}
+    assert SegmentCombinationMember.objects.count() == 3
+
+
 def test_stale_after_membership_changes(world):
     assert not combinations_fresh()
     combinations_rebuild()
