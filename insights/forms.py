@@ -23,11 +23,20 @@ class PeriodField(forms.CharField):
             raise forms.ValidationError(str(error), code="invalid_period") from error
 
 
+class SegmentIdsField(forms.TypedMultipleChoiceField):
+    """Segment ids, given as repeated values, comma-separated, or both."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = [value]
+        return [part.strip() for item in super().to_python(value) for part in item.split(",") if part.strip()]
+
+
 class KpiFilterForm(forms.Form):
     grouping = forms.ChoiceField(choices=Grouping.choices, required=False, initial=Grouping.SEGMENT)
     period = PeriodField()
     basis = forms.ChoiceField(choices=BASIS_CHOICES, required=False, initial=BASIS_CURRENT)
-    segments = forms.TypedMultipleChoiceField(  # ids are checked against the choices, so no id overflows
+    segments = SegmentIdsField(  # ids are checked against the choices, so no id overflows
         coerce=int, required=False, help_text="Segments to show; empty for every active account segment."
     )
     chart = forms.ChoiceField(

@@ -22,11 +22,13 @@ def kpi_trend(*, grouping, kpi, since=None, group_keys=None):
     return [(labels[key], points) for key, points in series.items()]
 
 
-def kpi_trend_rows(*, grouping, kpi, since=None):
+def kpi_trend_rows(*, grouping, kpi, since=None, group_keys=None):
     """Return the snapshot rows behind a trend, for CSV export."""
     rows = KpiSnapshot.objects.filter(grouping=grouping, kpi=kpi)
     if since is not None:
         rows = rows.filter(snapshot_date__gte=since)
+    if group_keys:
+        rows = rows.filter(group_key__in=[str(key) for key in group_keys])
     return rows.order_by("snapshot_date", "group_key").values(
         "snapshot_date", "grouping", "group_key", "group_label", "kpi", "value", "sample_size"
     )

@@ -4,6 +4,7 @@ Every page takes ?format=csv and then returns its table as CSV instead.
 """
 
 import csv
+import math
 import re
 from functools import wraps
 from urllib.parse import urlencode
@@ -25,6 +26,7 @@ from .forms import BacktestForm, KpiFilterForm
 from .formatting import format_value, formatter_for
 from .kpis.definitions import KPI_BY_KEY, KPIS
 from .kpis.groups import GroupingError, grouping_for
+from .models import Grouping
 from .overlap import overlap_matrix
 from .propensity import NotEnoughDeals, propensity_fit
 from .selectors import account_segments, backtest_models, kpi_table_cached, kpi_trend, kpi_trend_rows
@@ -51,8 +53,22 @@ def csv_response(filename, header, rows):
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     writer = csv.writer(response)
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([_csv_cell(value) for value in row] for row in rows)
     return response
+
+
+def _csv_cell(value):
+    """Return the value to write, with a NaN as an empty cell, as the csv module writes None."""
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    return value
+
+
+def trend_group_keys(data):
+    """Return the chosen segment ids a trend by segment is limited to, or None for every group."""
+    if data["grouping"] == Grouping.SEGMENT and data["segments"]:
+        return data["segments"]
+    return None
 
 
 def wants_csv(request):
@@ -371,15 +387,16 @@ def verdicts(request):
 @require_GET
 @insights_viewer_required
 def trends(request):
-    form = KpiFilterForm(request.GET, segment_choices=[])
+    form = KpiFilterForm(request.GET, segment_choices=segment_choices())
     if not form.is_valid():
         return render(request, "insights/trends.html", {"form": form}, status=400)
     grouping, kpi = form.cleaned_data["grouping"], KPI_BY_KEY[form.cleaned_data["chart"]]
+    group_keys = trend_group_keys(form.cleaned_data)
     if wants_csv(request):
-        rows = kpi_trend_rows(grouping=grouping, kpi=kpi.key)
+        rows = kpi_trend_rows(grouping=grouping, kpi=kpi.key, group_keys=group_keys)
         header = ["snapshot_date", "grouping", "group_key", "group_label", "kpi", "value", "sample_size"]
         return csv_response(f"kpi-trend-{grouping}-{kpi.key}.csv", header, ([row[h] for h in header] for row in rows))
-    series = kpi_trend(grouping=grouping, kpi=kpi.key)
+    series = kpi_trend(grouping=grouping, kpi=kpi.key, group_keys=group_keys)
     chart = charts.line_chart(series, title=f"{kpi.label} by {grouping}, daily snapshots",
                               formatter=formatter_for(kpi.unit))
     context = {"form": form, "chart": chart, "kpi": kpi, "series": series, "csv_url": csv_url(request)}

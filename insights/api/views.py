@@ -15,17 +15,18 @@ from rest_framework.views import APIView
 
 from integrations.models import ApiToken
 from integrations.permissions import ApiAccessPermission
+from segmentation.models import Segment
 
 from ..backtest import icp_backtest
 from ..drilldown import kpi_drilldown
 from ..forms import BacktestForm, KpiFilterForm
-from ..kpis.definitions import KPIS
+from ..kpis.definitions import KPI_BY_KEY, KPIS
 from ..kpis.groups import GroupingError, grouping_for
 from ..overlap import overlap_matrix
 from ..propensity import NotEnoughDeals, propensity_fit
 from ..selectors import kpi_table_cached, kpi_trend
 from ..verdicts import DUPLICATE_JACCARD, SIGNIFICANCE, active_segments, segment_verdicts
-from ..views import drilldown_url, segment_choices, segment_ids
+from ..views import drilldown_url, segment_choices, segment_ids, trend_group_keys
 from . import serializers
 
 PERMISSION_MESSAGE = "Only RevOps and leaders can read insights: ask RevOps for the Leadership role or use an API token."
@@ -37,7 +38,9 @@ GROUPING_PARAMETER = OpenApiParameter("grouping", str, enum=["segment", "tier", 
 BASIS_PARAMETER = OpenApiParameter(
     "basis", str, enum=["current", "entry"], description="Group by today's membership or by the one held when each deal was created."
 )
-SEGMENTS_PARAMETER = OpenApiParameter("segments", str, description="Segment ids, comma-separated; default every active one.")
+SEGMENTS_PARAMETER = OpenApiParameter(
+    "segments", str, description="Segment ids, comma-separated or repeated; default every active one."
+)
 
 
 class InsightsReadPermission(ApiAccessPermission):
@@ -59,10 +62,7 @@ class InsightsApi(APIView):
     http_method_names = ["get", "head", "options"]
 
     def bound_form(self, form_class, **kwargs):
-        data = self.request.query_params.copy()
-        if "segments" in data:
-            data.setlist("segments", [part for part in data["segments"].split(",") if part.strip()])
-        form = form_class(data, **kwargs)
+        form = form_class(self.request.query_params, **kwargs)
         if not form.is_valid():
             raise ValidationError({field: [str(error) for error in errors] for field, errors in form.errors.items()})
         return form.cleaned_data
@@ -148,7 +148,9 @@ class KpiAccountsApi(ListAPIView):
                 segment_ids=chosen,
             )
         except GroupingError as error:
-            raise ValidationError({"kpi": [str(error)]}) from error
+            # The KPI is checked first, so a known KPI means the group was unknown.
+            field = "group" if self.request.query_params.get("kpi", "accounts") in KPI_BY_KEY else "kpi"
+            raise ValidationError({field: [str(error)]}) from error
         return drilldown.accounts.order_by()
 
 
@@ -217,11 +219,13 @@ class OverlapApi(InsightsApi):
 
 
 class VerdictsApi(InsightsApi):
-    @extend_schema(parameters=[PERIOD_PARAMETER], responses=serializers.VerdictsSerializer,
+    @extend_schema(parameters=[PERIOD_PARAMETER, SEGMENTS_PARAMETER], responses=serializers.VerdictsSerializer,
                    summary="Segment verdicts: keep, review or retire, with reasons")
     def get(self, request):
-        period = self.bound_form(KpiFilterForm, segment_choices=[])["period"]
-        verdicts = segment_verdicts(period=period)
+        data = self.bound_form(KpiFilterForm, segment_choices=segment_choices())
+        period = data["period"]
+        chosen = list(Segment.objects.filter(pk__in=data["segments"]).order_by("name", "id")) or None
+        verdicts = segment_verdicts(period=period, segments=chosen)
         body = {
             "period": {"label": period.label, "start": period.start, "end": period.end},
             "method": (f"Fisher's exact test on win rate and Welch's t-test on mean won deal size against every other "
@@ -243,19 +247,20 @@ class VerdictsApi(InsightsApi):
 
 class TrendApi(InsightsApi):
     @extend_schema(
-        parameters=[GROUPING_PARAMETER, OpenApiParameter("kpi", str, description="A KPI key; default win_rate.")],
+        parameters=[GROUPING_PARAMETER, SEGMENTS_PARAMETER,
+                    OpenApiParameter("kpi", str, description="A KPI key; default win_rate.")],
         responses=serializers.TrendSerializer,
         summary="Daily KPI snapshots of each group",
     )
     def get(self, request):
         data = request.query_params.copy()
         data["chart"] = data.get("kpi", "win_rate")
-        form = KpiFilterForm(data, segment_choices=[])
+        form = KpiFilterForm(data, segment_choices=segment_choices())
         if not form.is_valid():
             errors = {("kpi" if field == "chart" else field): [str(e) for e in errs] for field, errs in form.errors.items()}
             raise ValidationError(errors)
         grouping, kpi = form.cleaned_data["grouping"], form.cleaned_data["chart"]
-        series = kpi_trend(grouping=grouping, kpi=kpi)
+        series = kpi_trend(grouping=grouping, kpi=kpi, group_keys=trend_group_keys(form.cleaned_data))
         body = {"grouping": grouping, "kpi": kpi,
                 "series": [{"group": label, "points": [{"date": day, "value": value} for day, value in points]}
                            for label, points in series]}

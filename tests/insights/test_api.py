@@ -142,7 +142,7 @@ def test_backtest_propensity_needs_enough_deals(read_api, world):
         ("kpis", {"period": "9999-Q4"}, "period"),
         ("kpis", {"period": "0001-01"}, "period"),
         ("kpis", {"segments": "99999999999999999999"}, "segments"),
-        ("accounts", {"group": "99999999999999999999"}, "kpi"),
+        ("accounts", {"group": "99999999999999999999"}, "group"),
         ("accounts", {"segments": "99999999999999999999"}, "segments"),
         ("backtest", {"basis": "draft", "model": 2**64}, "model"),
     ],
@@ -150,3 +150,27 @@ def test_backtest_propensity_needs_enough_deals(read_api, world):
 def test_out_of_range_input_is_rejected(read_api, endpoint, query, field):
     body = assert_error(read_api.get(f"/api/v1/insights/{endpoint}/", query), 400, "invalid")
     assert field in body["fields"], body
+
+
+def test_repeated_segments_all_count(read_api, world):
+    twin = make_segment("Software twin")
+    response = read_api.get("/api/v1/insights/kpis/", {"period": "2024-03", "segments": [world.pk, twin.pk]})
+
+    assert response.status_code == 200
+    labels = {row["group"] for row in response.json()["results"]}
+    assert {"Software", "Software twin"} <= labels
+
+
+def test_verdicts_and_trends_take_segments(read_api, world):
+    verdicts = read_api.get("/api/v1/insights/verdicts/", {"period": "2024-03", "segments": str(world.pk)})
+    trends = read_api.get("/api/v1/insights/trends/", {"segments": str(world.pk)})
+
+    assert verdicts.status_code == 200, verdicts.content
+    assert [row["segment"] for row in verdicts.json()["results"]] == [world.slug]
+    assert trends.status_code == 200, trends.content
+
+
+def test_unknown_drilldown_kpi_named(read_api, world):
+    response = read_api.get("/api/v1/insights/accounts/", {"kpi": "happiness"})
+    body = assert_error(response, 400, "invalid")
+    assert "kpi" in body["fields"]

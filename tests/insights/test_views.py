@@ -344,3 +344,39 @@ def test_navigation_links_insights_for_viewers_only(client, leader_user, sales_u
 
     client.force_login(sales_user)
     assert 'href="/insights/"' not in client.get(reverse("home")).content.decode()
+
+
+@pytest.mark.parametrize("form", ["comma", "repeated"])
+def test_dashboard_takes_segment_lists(client, revops_user, small_world, form):
+    client.force_login(revops_user)
+    ids = [str(small_world["segment"].pk), str(small_world["twin"].pk)]
+    segments = ",".join(ids) if form == "comma" else ids
+
+    response = client.get(reverse("insights:dashboard"), {"period": "2024-03", "segments": segments})
+
+    assert response.status_code == 200
+    assert {row.label for row in response.context["table"].rows} >= {"Software", "Software twin"}
+
+
+def test_trends_limited_to_chosen_segment(client, revops_user, small_world):
+    kpi_snapshot_record(now=datetime(2024, 3, 30, 12, tzinfo=dt_timezone.utc))
+    client.force_login(revops_user)
+    query = {"grouping": "segment", "chart": "win_rate", "segments": str(small_world["twin"].pk)}
+
+    page = client.get(reverse("insights:trends"), query)
+    rows = read_csv(client.get(reverse("insights:trends"), {**query, "format": "csv"}))
+
+    assert page.status_code == 200
+    assert [label for label, _ in page.context["series"]] == ["Software twin"]
+    assert {row[rows[0].index("group_label")] for row in rows[1:]} == {"Software twin"}
+
+
+def test_csv_leaves_missing_figures_empty(client, revops_user, small_world):
+    client.force_login(revops_user)
+    rows = read_csv(client.get(reverse("insights:dashboard"), {"period": "2024-03", "format": "csv"}))
+
+    cells = [cell for row in rows[1:] for cell in row]
+    assert "nan" not in cells
+    # No deal of an account outside the segments closed in March, so its win rate is empty.
+    unassigned = next(row for row in rows[1:] if row[rows[0].index("group")] == "Unassigned")
+    assert unassigned[rows[0].index("win_rate")] == ""
