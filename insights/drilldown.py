@@ -110,6 +110,12 @@ def kpi_drilldown(*, grouping_name, group_key, kpi_key, period, basis, segment_i
     grouping = grouping_for(grouping_name, segment_ids=segment_ids)
     if group_key not in (TOTAL, UNASSIGNED) and not re.fullmatch(r"\d{1,18}", str(group_key)):
         raise GroupingError(f"Unknown group {group_key!r}: use a group id, unassigned or total.")
+    keys = [str(key) for key in grouping.keys]
+    if group_key not in (TOTAL, UNASSIGNED) and str(group_key) not in keys:
+        raise GroupingError(
+            f"Unknown group {group_key!r} for grouping {grouping_name}: use one of {', '.join(keys) or 'no ids'}, "
+            f"unassigned or total."
+        )
     sql, params = _kind_sql(kpi.drilldown, grouping, group_key, basis, period)
     accounts = Account.objects.filter(id__in=RawSQL(sql, params)).order_by("name", "id")
 

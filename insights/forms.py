@@ -32,15 +32,30 @@ class SegmentIdsField(forms.TypedMultipleChoiceField):
         return [part.strip() for item in super().to_python(value) for part in item.split(",") if part.strip()]
 
 
+def unknown_choice(name, choices):
+    """The invalid_choice message of a choice field: the rejected value and every accepted one."""
+    return {"invalid_choice": f"Unknown {name} %(value)s: use one of {', '.join(str(key) for key, _ in choices)}."}
+
+
 class KpiFilterForm(forms.Form):
-    grouping = forms.ChoiceField(choices=Grouping.choices, required=False, initial=Grouping.SEGMENT)
+    grouping = forms.ChoiceField(
+        choices=Grouping.choices, required=False, initial=Grouping.SEGMENT,
+        error_messages=unknown_choice("grouping", Grouping.choices),
+    )
     period = PeriodField()
-    basis = forms.ChoiceField(choices=BASIS_CHOICES, required=False, initial=BASIS_CURRENT)
+    basis = forms.ChoiceField(
+        choices=BASIS_CHOICES, required=False, initial=BASIS_CURRENT, error_messages=unknown_choice("basis", BASIS_CHOICES)
+    )
     segments = SegmentIdsField(  # ids are checked against the choices, so no id overflows
-        coerce=int, required=False, help_text="Segments to show; empty for every active account segment."
+        coerce=int, required=False, help_text="Segments to show; empty for every active account segment.",
+        error_messages={
+            "invalid_choice": "No account segment that is not retired has the id %(value)s. "
+            "Use the ids of draft or active account segments."
+        },
     )
     chart = forms.ChoiceField(
-        choices=[(kpi.key, kpi.label) for kpi in KPIS], required=False, initial="win_rate", label="Chart"
+        choices=[(kpi.key, kpi.label) for kpi in KPIS], required=False, initial="win_rate", label="Chart",
+        error_messages=unknown_choice("KPI", [(kpi.key, kpi.label) for kpi in KPIS]),
     )
 
     def __init__(self, data=None, *, segment_choices=(), **kwargs):

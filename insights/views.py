@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET
 
@@ -184,8 +184,7 @@ def accounts(request):
     data = form.cleaned_data
     try:
         if request.GET.get("first") and request.GET.get("second"):
-            first = get_object_or_404(Segment, pk=_int(request.GET["first"]))
-            second = get_object_or_404(Segment, pk=_int(request.GET["second"]))
+            first, second = (_segment(request.GET[name]) for name in ("first", "second"))
             drilldown = overlap_drilldown(first=first, second=second)
         else:
             drilldown = kpi_drilldown(
@@ -215,10 +214,15 @@ def accounts(request):
     return render(request, "insights/accounts.html", context)
 
 
-def _int(text):
-    if not str(text).isdigit():
-        raise ValueError(f"Invalid segment id {text!r}: use a whole number.")
-    return int(text)
+def _segment(text):
+    """Return the account segment with the id in `text`; raise GroupingError naming an invalid or unknown id."""
+    ids = segment_ids(text)
+    if len(ids) != 1:
+        raise GroupingError(f"Invalid segment id {text!r}: use one whole number.")
+    segment = Segment.objects.filter(pk=ids[0], object_type="accounts").first()
+    if segment is None:
+        raise GroupingError(f"No account segment has the id {ids[0]}. Use the id of an account segment.")
+    return segment
 
 
 # ICP backtest

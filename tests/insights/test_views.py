@@ -125,7 +125,7 @@ def test_overlap_drilldown(client, revops_user, small_world):
         ({"period": "2024-13"}, "Invalid period '2024-13': month 13 is not from 01 to 12."),
         ({"period": "March"}, "Invalid period 'March': not a recognized form."),
         ({"period": "2024-03-10..2024-03-01"}, "it ends before it starts"),
-        ({"grouping": "region"}, "Select a valid choice. region is not one of the available choices."),
+        ({"grouping": "region"}, "Unknown grouping region: use one of segment, tier, play."),
     ],
 )
 def test_dashboard_rejects_bad_input(client, revops_user, query, message):
@@ -380,3 +380,17 @@ def test_csv_leaves_missing_figures_empty(client, revops_user, small_world):
     # No deal of an account outside the segments closed in March, so its win rate is empty.
     unassigned = next(row for row in rows[1:] if row[rows[0].index("group")] == "Unassigned")
     assert unassigned[rows[0].index("win_rate")] == ""
+
+
+@pytest.mark.parametrize("query", [
+    {"grouping": "segment", "group": "99999"},
+    {"grouping": "tier", "group": "9"},
+    {"first": "1", "second": "99999"},
+    {"first": "99999999999999999999999", "second": "1"},
+])
+def test_drilldown_unknown_ids_rejected(client, revops_user, small_world, query):
+    client.force_login(revops_user)
+    response = client.get(reverse("insights:accounts"), {"period": "2024-03", **query})
+
+    assert response.status_code == 400
+    assert "99999" in response.content.decode() or "group '9'" in html.unescape(response.content.decode())
