@@ -71,6 +71,13 @@ class InsightsApi(APIView):
 
 
 
+def segments_or_active(ids):
+    """Return the segments with these ids (the form checked them), or every active one when there are none."""
+    if not ids:
+        return active_segments()
+    return list(Segment.objects.filter(pk__in=ids).order_by("name", "id"))
+
+
 class KpiTableApi(InsightsApi):
     @extend_schema(
         parameters=[GROUPING_PARAMETER, PERIOD_PARAMETER, BASIS_PARAMETER, SEGMENTS_PARAMETER],
@@ -206,9 +213,11 @@ class BacktestApi(InsightsApi):
 
 
 class OverlapApi(InsightsApi):
-    @extend_schema(responses=serializers.OverlapSerializer, summary="Shared members and Jaccard index of each pair of active segments")
+    @extend_schema(parameters=[SEGMENTS_PARAMETER], responses=serializers.OverlapSerializer,
+                   summary="Shared members and Jaccard index of each pair of segments, by default the active ones")
     def get(self, request):
-        segments = active_segments()
+        data = self.bound_form(KpiFilterForm, segment_choices=segment_choices())
+        segments = segments_or_active(data["segments"])
         result = overlap_matrix(segments=segments)
         body = {
             "segments": [{"id": s.pk, "slug": s.slug, "name": s.name, "members": result.sizes[s.pk]} for s in segments],
@@ -224,8 +233,7 @@ class VerdictsApi(InsightsApi):
     def get(self, request):
         data = self.bound_form(KpiFilterForm, segment_choices=segment_choices())
         period = data["period"]
-        chosen = list(Segment.objects.filter(pk__in=data["segments"]).order_by("name", "id")) or None
-        verdicts = segment_verdicts(period=period, segments=chosen)
+        verdicts = segment_verdicts(period=period, segments=segments_or_active(data["segments"]))
         body = {
             "period": {"label": period.label, "start": period.start, "end": period.end},
             "method": (f"Fisher's exact test on win rate and Welch's t-test on mean won deal size against every other "

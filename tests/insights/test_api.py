@@ -174,3 +174,13 @@ def test_unknown_drilldown_kpi_named(read_api, world):
     response = read_api.get("/api/v1/insights/accounts/", {"kpi": "happiness"})
     body = assert_error(response, 400, "invalid")
     assert "kpi" in body["fields"]
+
+
+def test_overlap_takes_segments(read_api, world):
+    other = make_segment("Other")
+    chosen = read_api.get("/api/v1/insights/overlap/", {"segments": f"{world.pk},{other.pk}"})
+    invalid = read_api.get("/api/v1/insights/overlap/", {"segments": "abc"})
+
+    assert chosen.status_code == 200, chosen.content
+    assert {item["slug"] for item in chosen.json()["segments"]} == {world.slug, other.slug}
+    assert_error(invalid, 400, "invalid")
