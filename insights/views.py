@@ -216,12 +216,11 @@ def accounts(request):
 
 def _segment(text):
     """Return the account segment with the id in `text`; raise GroupingError naming an invalid or unknown id."""
-    ids = segment_ids(text)
-    if len(ids) != 1:
-        raise GroupingError(f"Invalid segment id {text!r}: use one whole number.")
-    segment = Segment.objects.filter(pk=ids[0], object_type="accounts").first()
+    if not re.fullmatch(r"\d{1,18}", text.strip()):
+        raise GroupingError(f"Invalid segment id {text!r}: use the id of an account segment, a whole number.")
+    segment = Segment.objects.filter(pk=int(text), object_type="accounts").first()
     if segment is None:
-        raise GroupingError(f"No account segment has the id {ids[0]}. Use the id of an account segment.")
+        raise GroupingError(f"No account segment has the id {int(text)}. Use the id of an account segment.")
     return segment
 
 

@@ -382,15 +382,17 @@ def test_csv_leaves_missing_figures_empty(client, revops_user, small_world):
     assert unassigned[rows[0].index("win_rate")] == ""
 
 
-@pytest.mark.parametrize("query", [
-    {"grouping": "segment", "group": "99999"},
-    {"grouping": "tier", "group": "9"},
-    {"first": "1", "second": "99999"},
-    {"first": "99999999999999999999999", "second": "1"},
+@pytest.mark.parametrize("query, message", [
+    ({"grouping": "segment", "group": "99999"}, "Unknown group '99999' for grouping segment"),
+    ({"grouping": "tier", "group": "9"}, "Unknown group '9' for grouping tier: use one of 1, 2, 3, 0"),
+    ({"first": "{segment}", "second": "99999"}, "No account segment has the id 99999."),
+    ({"first": "99999999999999999999999", "second": "{segment}"}, "Invalid segment id '99999999999999999999999'"),
 ])
-def test_drilldown_unknown_ids_rejected(client, revops_user, small_world, query):
+def test_drilldown_unknown_ids_rejected(client, revops_user, small_world, query, message):
     client.force_login(revops_user)
+    query = {name: value.format(segment=small_world["segment"].pk) for name, value in query.items()}
+
     response = client.get(reverse("insights:accounts"), {"period": "2024-03", **query})
 
     assert response.status_code == 400
-    assert "99999" in response.content.decode() or "group '9'" in html.unescape(response.content.decode())
+    assert message in html.unescape(response.content.decode())
