@@ -178,7 +178,7 @@ def vacuum_analyze():
 
 
 class Worker:
-    """A Celery worker on the benchmark database for some queues, started only when Redis answers."""
+    """A Celery worker on the benchmark database for some queues, started only when Redis is reachable."""
 
     def __init__(self, name, queues, processes):
         self.name = name
@@ -187,7 +187,7 @@ class Worker:
         self.process = None
 
     def start(self):
-        """Start the worker and wait until it answers; return False (runs stay eager) without Redis."""
+        """Start the worker and wait until it replies to a ping; return False (runs stay eager) without Redis."""
         import redis
 
         try:

@@ -2,11 +2,11 @@
 
 The build brings the three tables up to date in one transaction, from one
 statement that reads the current memberships, and records a fingerprint of
-the memberships taken just before. It writes only what changed: a nightly
-recompute moves a few thousand accounts between combinations, and rewriting
-a million account rows for them took most of the build's time. Readers compare the fingerprint with the current one
-and fall back to the memberships when they differ, so a stale build never
-feeds a figure. Memberships change through segment recomputes, and every
+the memberships taken just before. It writes only what changed, because a
+nightly recompute moves a few thousand accounts between combinations, and
+rewriting a million account rows for them took most of the build's time.
+Readers compare the fingerprint with the current one and fall back to the
+memberships when they differ, so a stale build never feeds a figure. Memberships change through segment recomputes, and every
 recompute stamps its segment's last_recomputed_at and member_count; new stays
 raise the largest membership id. The fingerprint is made of those values.
 """

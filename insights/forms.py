@@ -33,7 +33,7 @@ class SegmentIdsField(forms.TypedMultipleChoiceField):
 
 
 def unknown_choice(name, choices):
-    """The invalid_choice message of a choice field: the rejected value and every accepted one."""
+    """Return the invalid_choice message of a choice field, naming the rejected value and every accepted one."""
     return {"invalid_choice": f"Unknown {name} %(value)s: use one of {', '.join(str(key) for key, _ in choices)}."}
 
 

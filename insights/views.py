@@ -299,13 +299,18 @@ def _interval(low, high, formatter):
 # Overlap
 
 
+def segments_or_active(ids):
+    """Return the account segments with these ids, or every active one when there are none."""
+    if not ids:
+        return active_segments()
+    return list(Segment.objects.filter(pk__in=ids, object_type="accounts").order_by("name", "id"))
+
+
 def chosen_segments(request):
     """Return the segments named by ?segments= (ids, repeated or comma-separated), else every active one."""
     raw = [part for value in request.GET.getlist("segments") for part in value.split(",") if part.strip()]
-    if not raw:
-        return active_segments()
     ids = segment_ids(",".join(raw))
-    segments = list(Segment.objects.filter(pk__in=ids, object_type="accounts").order_by("name", "id"))
+    segments = segments_or_active(ids)
     unknown = sorted(set(ids) - {segment.pk for segment in segments})
     if unknown:
         raise GroupingError(

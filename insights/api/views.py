@@ -15,7 +15,6 @@ from rest_framework.views import APIView
 
 from integrations.models import ApiToken
 from integrations.permissions import ApiAccessPermission
-from segmentation.models import Segment
 
 from ..backtest import icp_backtest
 from ..drilldown import kpi_drilldown
@@ -25,8 +24,8 @@ from ..kpis.groups import GroupingError, grouping_for
 from ..overlap import overlap_matrix
 from ..propensity import NotEnoughDeals, propensity_fit
 from ..selectors import kpi_table_cached, kpi_trend
-from ..verdicts import DUPLICATE_JACCARD, SIGNIFICANCE, active_segments, segment_verdicts
-from ..views import drilldown_url, segment_choices, segment_ids, trend_group_keys
+from ..verdicts import DUPLICATE_JACCARD, SIGNIFICANCE, segment_verdicts
+from ..views import drilldown_url, segment_choices, segment_ids, segments_or_active, trend_group_keys
 from . import serializers
 
 PERMISSION_MESSAGE = "Only RevOps and leaders can read insights: ask RevOps for the Leadership role or use an API token."
@@ -69,13 +68,6 @@ class InsightsApi(APIView):
 
 
 
-
-
-def segments_or_active(ids):
-    """Return the segments with these ids (the form checked them), or every active one when there are none."""
-    if not ids:
-        return active_segments()
-    return list(Segment.objects.filter(pk__in=ids).order_by("name", "id"))
 
 
 class KpiTableApi(InsightsApi):

@@ -51,12 +51,9 @@ def _select(values):
 
 def _deal_facts(period):
     """Return SQL with a row per relevant deal, because summing deals per account first only adds a sort."""
-    values = {column: f"o.{column}" for column in DEAL_COLUMNS}
-    per_deal = ", ".join(f"{value} AS {column}" for column, value in deal_values(period).items())
     return (
-        f"SELECT o.account_id, o.currency, {_select(values)} "
-        f"FROM (SELECT o.account_id AS account_id, o.currency AS currency, {per_deal} "
-        f"FROM {OPPORTUNITY_TABLE} o WHERE {deal_relevance(period)}) o"
+        f"SELECT o.account_id, o.currency, {_select(deal_values(period))} "
+        f"FROM {OPPORTUNITY_TABLE} o WHERE {deal_relevance(period)}"
     )
 
 

@@ -5,8 +5,9 @@ each with the account's touches in the response window after it, which
 costs seconds when a period contains millions of entries. StayTouch
 stores the first touch of each stay that has one, and SegmentEntryCount
 the entries of each segment per entry instant (a recompute enters all its
-stays at one instant) with the sums of their first touches. Database triggers on memberships and engagement events append
-to TouchChange in the writing transaction, so every change that can move
+stays at one instant) with the sums of their first touches. Database
+triggers on memberships and engagement events append to TouchChange in the
+writing transaction, so every change that can move
 these figures leaves a row, and the rows become visible when the change
 commits. insights.touches recomputes what the rows name and deletes exactly
 the rows it read. Readers use both tables only while no row is waiting.

@@ -80,7 +80,7 @@ def test_rebuild_replaces_old_build(world):
 
 def test_rebuild_writes_only_changes(world):
     combinations_rebuild()
-    kept = AccountCombination.objects.get(account=world["both"][0]).combination_id
+    unchanged = AccountCombination.objects.get(account=world["both"][0]).combination_id
     only_a = AccountCombination.objects.get(account=world["only_a"]).combination_id
     SegmentMembership.objects.filter(account=world["only_a"]).update(exited_at=timezone.now())
     add_member(world["b"], world["outside"], entered=date(2024, 2, 1))
@@ -88,7 +88,7 @@ def test_rebuild_writes_only_changes(world):
     combinations_rebuild()
 
     # Unchanged accounts keep their combination; a combination no account has is gone with its members.
-    assert AccountCombination.objects.get(account=world["both"][0]).combination_id == kept
+    assert AccountCombination.objects.get(account=world["both"][0]).combination_id == unchanged
     assert not SegmentCombination.objects.filter(pk=only_a).exists()
     assert not SegmentCombinationMember.objects.filter(combination_id=only_a).exists()
     assert combination_of(world["outside"]) == [world["b"].pk]
@@ -160,7 +160,7 @@ def test_more_groups_than_one_mask_holds():
     fresh = kpi_table(grouping=grouping_for("segment"), period=MARCH)
 
     rows = {row.key: row for row in fresh.rows}
-    # Segment k holds the account of link k and of link k - 1.
+    # Segment k contains the accounts of links k and k - 1.
     assert rows[str(segments[62].pk)].values["pipeline_created"] == pytest.approx(63 + 62)
     assert rows[str(segments[62].pk)].values["accounts"] == 2
     assert rows[str(segments[0].pk)].values["pipeline_created"] == pytest.approx(1)

@@ -154,10 +154,10 @@ def test_entry_count_touches_follow_changes():
         change()
         update = touch_figures_update()
         assert update.accounts is not None
-        kept = stored_counts()
+        incremental = stored_counts()
         TouchChange.objects.create(everything=True)
         touch_figures_update()
-        assert stored_counts() == kept
+        assert stored_counts() == incremental
 
     row = SegmentEntryCount.objects.get(segment=segment, entered_at=ENTERED)
     assert (row.entries, row.answered) == (2, 1)
